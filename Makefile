@@ -1,0 +1,30 @@
+# Sigap: `make run` serves the whole stack locally; `make test` runs the whole suite.
+PYTHON ?= $(shell command -v python3.11 || command -v python3)
+VENV   ?= .venv
+PY     := $(VENV)/bin/python
+STAMP  := $(VENV)/.installed
+
+.PHONY: run test unit demo bench clean
+
+$(STAMP): requirements.txt requirements-test.txt
+	test -x $(PY) || $(PYTHON) -m venv $(VENV)
+	$(PY) -m pip install --quiet --disable-pip-version-check -r requirements.txt -r requirements-test.txt
+	touch $(STAMP)
+
+run: $(STAMP)  ## Emulators + topics + every function behind http://127.0.0.1:8080, until Ctrl-C
+	$(PY) -m infra.local.run
+
+demo: $(STAMP)  ## Post one signed complaint to the running stack and show the routed case
+	$(PY) -m infra.local.demo
+
+test: $(STAMP)  ## The whole suite; integration tests start their own emulators on free ports
+	$(PY) -m pytest
+
+unit: $(STAMP)  ## Only the fast tests (no emulators)
+	$(PY) -m pytest tests/unit tests/functions
+
+bench: $(STAMP)  ## Intake throughput vs raw transactional writes, and cold-start import times
+	$(PY) -m tests.benchmarks.bench_intake
+
+clean:
+	rm -rf $(VENV) .stack .pytest_cache

@@ -1,0 +1,61 @@
+"""The local gateway: every function at /<name>/..., served by functions-framework's
+own gunicorn server, plus GET /healthz. Run: python -m infra.local.gateway --port 8080"""
+from __future__ import annotations
+
+import argparse
+import os
+import urllib.request
+from pathlib import Path
+
+import flask
+from functions_framework import create_app
+from functions_framework._http import create_server
+from werkzeug.middleware.dispatcher import DispatcherMiddleware
+
+from infra.local.topology import load_topology
+
+SOURCE = str(Path(__file__).resolve().parents[2] / "functions" / "main.py")
+
+
+def _emulator_ready(host: str | None) -> bool:
+    if not host:
+        return False
+    try:
+        with urllib.request.urlopen(f"http://{host}/", timeout=2) as response:
+            return response.status == 200
+    except OSError:
+        return False
+
+
+def build_gateway() -> flask.Flask:
+    functions = load_topology()["functions"]
+    mounts = {f"/{spec.name}": create_app(spec.name, SOURCE, spec.signature_type) for spec in functions}
+    from shared import bootstrap
+    bootstrap.app()  # settings and catalog are valid, or the gateway does not start
+
+    gateway = flask.Flask("sigap-gateway")
+
+    @gateway.get("/healthz")
+    def healthz():
+        checks = {
+            "firestore": _emulator_ready(os.environ.get("FIRESTORE_EMULATOR_HOST")),
+            "pubsub": _emulator_ready(os.environ.get("PUBSUB_EMULATOR_HOST")),
+            **{f"function:{name.strip('/')}": True for name in mounts},
+        }
+        ok = all(checks.values())
+        return flask.jsonify(status="ok" if ok else "unavailable", checks=checks), 200 if ok else 503
+
+    gateway.wsgi_app = DispatcherMiddleware(gateway.wsgi_app, mounts)
+    return gateway
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--host", default="127.0.0.1")
+    parser.add_argument("--port", type=int, default=int(os.environ.get("SIGAP_GATEWAY_PORT", 8080)))
+    args = parser.parse_args()
+    create_server(build_gateway(), debug=False).run(args.host, args.port)
+
+
+if __name__ == "__main__":
+    main()

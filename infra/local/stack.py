@@ -1,0 +1,202 @@
+"""The local Sigap stack: Firestore and Pub/Sub emulators, topics and push
+subscriptions, the gateway serving every function, and a stand-in for Cloud
+Scheduler. ``make run`` runs it until Ctrl-C; the tests start their own.
+"""
+from __future__ import annotations
+
+import json
+import os
+import shutil
+import signal
+import socket
+import subprocess
+import sys
+import threading
+import time
+import urllib.request
+from pathlib import Path
+from typing import Mapping
+
+ROOT = Path(__file__).resolve().parents[2]
+MISSING_SDK = ("the Google Cloud SDK emulators are missing: install the Debian packages "
+               "google-cloud-cli, google-cloud-cli-firestore-emulator and "
+               "google-cloud-cli-pubsub-emulator (Google Cloud SDK apt repository) and a "
+               "Java 17+ runtime (openjdk-17-jre-headless)")
+
+
+class StackError(RuntimeError):
+    pass
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+class Process:
+    """A child in its own process group, so stopping it stops its children too
+    (gcloud's wrapper -> bash -> java)."""
+
+    def __init__(self, name: str, cmd: list[str], env: Mapping[str, str], log_dir: Path):
+        self.name, self.log_path = name, log_dir / f"{name}.log"
+        self._log = self.log_path.open("wb")
+        self.popen = subprocess.Popen(cmd, env=dict(env), cwd=ROOT, stdout=self._log,
+                                      stderr=subprocess.STDOUT, start_new_session=True)
+
+    def alive(self) -> bool:
+        return self.popen.poll() is None
+
+    def tail(self, lines: int = 20) -> str:
+        return "\n".join(self.log_path.read_text(errors="replace").splitlines()[-lines:])
+
+    def _group_alive(self) -> bool:
+        self.popen.poll()  # reap the leader, so a zombie does not count as alive
+        try:
+            os.killpg(self.popen.pid, 0)
+        except ProcessLookupError:
+            return False
+        return True
+
+    def stop(self, timeout: float = 10.0) -> None:
+        for sig, wait in ((signal.SIGTERM, timeout), (signal.SIGKILL, 5.0)):
+            if not self._group_alive():
+                break
+            os.killpg(self.popen.pid, sig)
+            deadline = time.monotonic() + wait
+            while self._group_alive() and time.monotonic() < deadline:
+                time.sleep(0.1)
+        self._log.close()
+
+
+def wait_until(check, what: str, proc: Process | None, timeout: float) -> None:
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if check():
+            return
+        if proc is not None and not proc.alive():
+            raise StackError(f"{what} exited early:\n{proc.tail()}")
+        time.sleep(0.1)
+    raise StackError(f"{what} not ready after {timeout:.0f}s" + (f":\n{proc.tail()}" if proc else ""))
+
+
+def port_open(port: int) -> bool:
+    with socket.socket() as sock:
+        sock.settimeout(0.2)
+        return sock.connect_ex(("127.0.0.1", port)) == 0
+
+
+def http_ok(url: str) -> bool:
+    try:
+        with urllib.request.urlopen(url, timeout=2) as response:
+            return response.status == 200
+    except OSError:
+        return False
+
+
+class LocalStack:
+    """Emulators + topology + gateway + scheduler stand-in, on the given ports."""
+
+    def __init__(self, *, project: str, firestore_port: int, pubsub_port: int, gateway_port: int,
+                 settings: Mapping[str, str], log_dir: Path, scheduler: bool = True):
+        self.project, self.settings, self.log_dir = project, dict(settings), log_dir
+        self.firestore_host = f"127.0.0.1:{firestore_port}"
+        self.pubsub_host = f"127.0.0.1:{pubsub_port}"
+        self.gateway_port = gateway_port
+        self.gateway_url = f"http://127.0.0.1:{gateway_port}"
+        self._processes: list[Process] = []
+        self._scheduler = scheduler
+        self._stopping = threading.Event()
+
+    @property
+    def env(self) -> dict[str, str]:
+        """The environment of the functions (and of clients talking to the emulators)."""
+        return {**os.environ, **self.settings, "SIGAP_PROJECT_ID": self.project,
+                "GOOGLE_CLOUD_PROJECT": self.project,
+                "FIRESTORE_EMULATOR_HOST": self.firestore_host,
+                "PUBSUB_EMULATOR_HOST": self.pubsub_host}
+
+    def _spawn(self, name: str, cmd: list[str]) -> Process:
+        process = Process(name, cmd, self.env, self.log_dir)
+        self._processes.append(process)
+        return process
+
+    def start(self) -> "LocalStack":
+        if shutil.which("gcloud") is None or shutil.which("java") is None:
+            raise StackError(MISSING_SDK)
+        self.log_dir.mkdir(parents=True, exist_ok=True)
+        for host in (self.firestore_host, self.pubsub_host, f"127.0.0.1:{self.gateway_port}"):
+            if port_open(int(host.rsplit(":", 1)[1])):
+                raise StackError(f"port {host} is already in use; choose another with the environment")
+        try:
+            self._start_all()
+        except BaseException:
+            self.stop()
+            raise
+        return self
+
+    def _start_all(self) -> None:
+        firestore = self._spawn("firestore-emulator", [
+            "gcloud", "emulators", "firestore", "start", f"--host-port={self.firestore_host}", "--quiet"])
+        pubsub = self._spawn("pubsub-emulator", [
+            "gcloud", "beta", "emulators", "pubsub", "start", f"--host-port={self.pubsub_host}",
+            f"--project={self.project}", "--quiet"])
+        try:
+            wait_until(lambda: http_ok(f"http://{self.firestore_host}/"), "Firestore emulator", firestore, 60)
+            wait_until(lambda: http_ok(f"http://{self.pubsub_host}/"), "Pub/Sub emulator", pubsub, 60)
+        except StackError as exc:
+            raise StackError(f"{exc}\n(if gcloud says a component is missing: {MISSING_SDK})") from None
+        from infra.local.topology import load_topology, provision
+        self.topology = load_topology()
+        with _environment(self.env):
+            provision(self.project, self.gateway_url, self.topology)
+        gateway = self._spawn("gateway", [sys.executable, "-m", "infra.local.gateway",
+                                          "--port", str(self.gateway_port)])
+        wait_until(lambda: http_ok(f"{self.gateway_url}/healthz"), "gateway", gateway, 60)
+        if self._scheduler:
+            threading.Thread(target=self._run_schedules, name="scheduler", daemon=True).start()
+
+    def _run_schedules(self) -> None:
+        """Stands in for Cloud Scheduler: publishes a tick to each schedule's topic."""
+        from google.cloud import pubsub_v1
+        with _environment(self.env):
+            publisher = pubsub_v1.PublisherClient()
+        specs = [f for f in self.topology["functions"] if f.trigger == "schedule"]
+        due = {spec.name: time.monotonic() + spec.every_seconds for spec in specs}
+        while not self._stopping.wait(1.0):
+            for spec in specs:
+                if time.monotonic() >= due[spec.name]:
+                    due[spec.name] = time.monotonic() + spec.every_seconds
+                    publisher.publish(publisher.topic_path(self.project, spec.topic),
+                                      json.dumps({"schedule": spec.name}).encode())
+
+    def reset_firestore(self) -> None:
+        request = urllib.request.Request(
+            f"http://{self.firestore_host}/emulator/v1/projects/{self.project}/databases/(default)/documents",
+            method="DELETE")
+        urllib.request.urlopen(request, timeout=30).close()
+
+    def stop(self) -> None:
+        self._stopping.set()
+        for process in reversed(self._processes):
+            process.stop()
+        self._processes.clear()
+
+
+class _environment:
+    """Sets environment variables for the clients created inside the block."""
+
+    def __init__(self, env: Mapping[str, str]):
+        self._env, self._saved = env, {}
+
+    def __enter__(self):
+        keys = ("FIRESTORE_EMULATOR_HOST", "PUBSUB_EMULATOR_HOST")
+        self._saved = {k: os.environ.get(k) for k in keys}
+        os.environ.update({k: self._env[k] for k in keys})
+
+    def __exit__(self, *exc):
+        for key, value in self._saved.items():
+            if value is None:
+                os.environ.pop(key, None)
+            else:
+                os.environ[key] = value

@@ -1,0 +1,144 @@
+"""FirestoreCaseRepository and FirestoreOutbox: the case store on Firestore.
+
+Writes are single atomic commits guarded by preconditions (create = must not
+exist; update = unchanged since read) instead of read-write transactions: contended
+transactions on one document stall for the emulator's lock timeout and abort (see
+docs/firestore-schema.md), while a precondition fails fast and tells us who won.
+"""
+from __future__ import annotations
+
+import base64
+import hashlib
+import json
+import re
+from datetime import datetime
+from typing import Any, Sequence
+
+from google.api_core import exceptions as gexc
+from google.cloud import firestore
+
+from shared.adapters.firestore_mapping import (case_from_document, case_to_document,
+                                               entry_from_document, entry_to_document,
+                                               private_reporter_document)
+from shared.domain.case import Case, CaseStatus, TimelineEntry
+from shared.domain.events import DomainEvent
+from shared.ports import Conflict, InvalidPageToken, Page
+
+_CASE_ID = re.compile(r"[A-Za-z0-9._-]{1,128}")
+CASES, TIMELINE, DELIVERIES, OUTBOX, PRIVATE = "cases", "timeline", "deliveries", "outbox", "private"
+
+# Every query shape this module runs; tests check each has its index in infra/firestore.indexes.json.
+QUERY_SHAPES = (
+    (CASES, (("unit_id", "=="), ("created_at", "desc"))),
+    (CASES, (("status", "=="), ("created_at", "desc"))),
+    (CASES, (("unit_id", "=="), ("status", "=="), ("created_at", "desc"))),
+)
+
+
+def _delivery_key(source: str, delivery_id: str) -> str:
+    return hashlib.sha256(json.dumps([source, delivery_id]).encode()).hexdigest()
+
+
+def _outbox_document(event: DomainEvent, now: datetime) -> dict[str, Any]:
+    return {"type": event.type, "case_id": event.case_id, "occurred_at": event.occurred_at,
+            "data": dict(event.data), "created_at": now}
+
+
+class FirestoreCaseRepository:
+    def __init__(self, client: firestore.Client):
+        self._db = client
+
+    def _case_ref(self, case_id: str):
+        return self._db.collection(CASES).document(case_id)
+
+    def get(self, case_id: str) -> Case | None:
+        snap = self._case_ref(case_id).get()
+        return case_from_document(snap.id, snap.to_dict(), snap.update_time) if snap.exists else None
+
+    def timeline(self, case_id: str) -> list[TimelineEntry]:
+        docs = self._case_ref(case_id).collection(TIMELINE).order_by("seq").stream()
+        return [entry_from_document(d.to_dict()) for d in docs]
+
+    def case_for_delivery(self, source: str, delivery_id: str) -> str | None:
+        snap = self._db.collection(DELIVERIES).document(_delivery_key(source, delivery_id)).get()
+        return snap.get("case_id") if snap.exists else None
+
+    def create(self, case: Case, entry: TimelineEntry, events: Sequence[DomainEvent],
+               delivery_id: str | None) -> None:
+        batch = self._db.batch()
+        ref = self._case_ref(case.id)
+        batch.create(ref, case_to_document(case))
+        private = private_reporter_document(case)
+        if private:
+            batch.create(ref.collection(PRIVATE).document("reporter"), private)
+        if delivery_id:
+            batch.create(self._db.collection(DELIVERIES).document(_delivery_key(case.source, delivery_id)),
+                         {"source": case.source, "case_id": case.id, "created_at": case.created_at})
+        self._stage(batch, ref, entry, events, case.created_at)
+        try:
+            batch.commit()
+        except (gexc.AlreadyExists, gexc.Conflict) as exc:
+            raise Conflict(str(exc)) from exc
+
+    def update(self, case: Case, entry: TimelineEntry, events: Sequence[DomainEvent]) -> None:
+        batch = self._db.batch()
+        ref = self._case_ref(case.id)
+        document = case_to_document(case)
+        option = self._db.write_option(last_update_time=case.version)
+        batch.update(ref, {k: v for k, v in document.items() if k not in ("created_at",)}, option=option)
+        self._stage(batch, ref, entry, events, case.updated_at or entry.at)
+        try:
+            batch.commit()
+        except (gexc.FailedPrecondition, gexc.AlreadyExists, gexc.Conflict, gexc.Aborted) as exc:
+            raise Conflict(str(exc)) from exc
+
+    def _stage(self, batch, ref, entry: TimelineEntry, events: Sequence[DomainEvent], now: datetime) -> None:
+        batch.create(ref.collection(TIMELINE).document(entry.id), entry_to_document(entry))
+        for event in events:
+            batch.create(self._db.collection(OUTBOX).document(event.id), _outbox_document(event, now))
+
+    def list(self, *, unit_id: str | None, status: CaseStatus | None, page_size: int,
+             page_token: str | None) -> Page:
+        query = self._db.collection(CASES)
+        if unit_id:
+            query = query.where(filter=firestore.FieldFilter("unit_id", "==", unit_id))
+        if status:
+            query = query.where(filter=firestore.FieldFilter("status", "==", status.value))
+        query = query.order_by("created_at", direction=firestore.Query.DESCENDING)
+        if page_token:
+            query = query.start_after(self._cursor(page_token))
+        docs = list(query.limit(page_size + 1).stream())
+        cases = [case_from_document(d.id, d.to_dict(), d.update_time) for d in docs[:page_size]]
+        more = len(docs) > page_size
+        return Page(cases, self._token(cases[-1].id) if more else None)
+
+    def _cursor(self, token: str):
+        try:
+            case_id = base64.urlsafe_b64decode(token.encode() + b"==").decode()
+        except (ValueError, UnicodeDecodeError):
+            raise InvalidPageToken("page_token is not valid") from None
+        if not _CASE_ID.fullmatch(case_id):
+            raise InvalidPageToken("page_token is not valid")
+        snap = self._case_ref(case_id).get()
+        if not snap.exists:
+            raise InvalidPageToken("page_token is not valid")
+        return snap
+
+    @staticmethod
+    def _token(case_id: str) -> str:
+        return base64.urlsafe_b64encode(case_id.encode()).decode().rstrip("=")
+
+
+class FirestoreOutbox:
+    def __init__(self, client: firestore.Client):
+        self._db = client
+
+    def pending(self, created_before: datetime, limit: int) -> list[DomainEvent]:
+        query = (self._db.collection(OUTBOX)
+                 .where(filter=firestore.FieldFilter("created_at", "<", created_before))
+                 .order_by("created_at").limit(limit))
+        return [DomainEvent(d.id, (doc := d.to_dict())["type"], doc["case_id"], doc["occurred_at"],
+                            doc.get("data") or {}) for d in query.stream()]
+
+    def remove(self, event_id: str) -> None:
+        self._db.collection(OUTBOX).document(event_id).delete()

@@ -1,0 +1,21 @@
+"""PubSubEventPublisher: domain events onto their Pub/Sub topics."""
+from __future__ import annotations
+
+import json
+
+from google.cloud import pubsub_v1
+
+from shared.domain.events import DomainEvent
+
+
+class PubSubEventPublisher:
+    def __init__(self, client: pubsub_v1.PublisherClient, project_id: str, timeout: float = 10.0):
+        self._client, self._project, self._timeout = client, project_id, timeout
+
+    def publish(self, event: DomainEvent) -> str:
+        future = self._client.publish(
+            self._client.topic_path(self._project, event.topic),
+            json.dumps(event.to_message(), default=str).encode(),
+            event_id=event.id, event_type=event.type, case_id=event.case_id,
+        )
+        return future.result(timeout=self._timeout)

@@ -1,0 +1,31 @@
+"""Reads the city's versioned configuration (YAML) from a catalog directory.
+
+The only file I/O for configuration; validation lives in the pure domain
+(``shared.domain.catalog`` and ``shared.domain.routing``).
+"""
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+import yaml
+
+from shared.domain.catalog import Catalog, CatalogError, build_catalog
+
+DEFAULT_CATALOG_DIR = Path(__file__).parent / "catalog" / "kota-metro"
+
+
+def read_yaml(path: Path) -> Any:
+    try:
+        with path.open(encoding="utf-8") as handle:
+            return yaml.safe_load(handle)
+    except FileNotFoundError:
+        raise CatalogError(str(path), "-", "file not found") from None
+    except yaml.YAMLError as exc:
+        raise CatalogError(str(path), "-", f"not valid YAML: {exc}") from None
+
+
+def load_catalog(directory: Path = DEFAULT_CATALOG_DIR) -> Catalog:
+    units_file, categories_file = directory / "units.yaml", directory / "categories.yaml"
+    return build_catalog(read_yaml(units_file), read_yaml(categories_file),
+                         units_file=str(units_file), categories_file=str(categories_file))

@@ -1,0 +1,97 @@
+"""A case: one complaint and what the city does about it. Pure, no I/O."""
+from __future__ import annotations
+
+import hashlib
+import json
+from dataclasses import dataclass, field, replace
+from datetime import datetime
+from enum import Enum
+from typing import Any, Mapping
+
+
+class CaseStatus(str, Enum):
+    RECEIVED = "received"  # stored, not yet routed
+    ASSIGNED = "assigned"  # a unit with authority has it
+    TRIAGE = "triage"      # waits at the coordinator (diskominfo) for a human decision
+
+
+# The one table of allowed status changes; later issues extend it.
+TRANSITIONS: Mapping[CaseStatus, frozenset[CaseStatus]] = {
+    CaseStatus.RECEIVED: frozenset({CaseStatus.ASSIGNED, CaseStatus.TRIAGE}),
+    CaseStatus.TRIAGE: frozenset({CaseStatus.ASSIGNED}),
+    CaseStatus.ASSIGNED: frozenset({CaseStatus.TRIAGE}),
+}
+
+
+class TransitionNotAllowed(ValueError):
+    def __init__(self, current: CaseStatus, wanted: CaseStatus):
+        super().__init__(f"a case in status '{current.value}' cannot become '{wanted.value}'")
+        self.current, self.wanted = current, wanted
+
+
+def can_transition(current: CaseStatus, wanted: CaseStatus) -> bool:
+    return wanted in TRANSITIONS.get(current, frozenset())
+
+
+@dataclass(frozen=True)
+class Reporter:
+    name: str | None = None
+    phone: str | None = None
+    email: str | None = None
+    anonymous: bool = False
+
+
+@dataclass(frozen=True)
+class TimelineEntry:
+    """One append-only line of a case's history: who did what, when and why."""
+    seq: int
+    at: datetime
+    actor: str
+    action: str
+    detail: Mapping[str, Any] = field(default_factory=dict)
+
+    @property
+    def id(self) -> str:
+        return f"{self.seq:05d}-{self.action}"
+
+
+@dataclass(frozen=True)
+class Case:
+    id: str
+    source: str
+    external_id: str
+    title: str
+    description: str
+    created_at: datetime
+    status: CaseStatus = CaseStatus.RECEIVED
+    category_hint: str | None = None
+    category: str | None = None
+    unit_id: str | None = None
+    routing: Mapping[str, Any] | None = None
+    location: Mapping[str, Any] | None = None
+    reporter: Reporter | None = None
+    secret: bool = False
+    channel: str | None = None
+    occurred_at: datetime | None = None
+    attachments: tuple[Mapping[str, str], ...] = ()
+    timeline_length: int = 0
+    updated_at: datetime | None = None
+    version: Any = field(default=None, compare=False)  # opaque store token for optimistic writes
+
+    @property
+    def anonymous(self) -> bool:
+        return bool(self.reporter and self.reporter.anonymous)
+
+    def next_entry(self, at: datetime, actor: str, action: str, **detail: Any) -> TimelineEntry:
+        return TimelineEntry(self.timeline_length + 1, at, actor, action, detail)
+
+    def moved_to(self, status: CaseStatus, at: datetime, entry: TimelineEntry, **changes: Any) -> "Case":
+        if not can_transition(self.status, status):
+            raise TransitionNotAllowed(self.status, status)
+        return replace(self, status=status, updated_at=at, timeline_length=entry.seq, **changes)
+
+
+def case_id_for(source: str, external_id: str) -> str:
+    """The natural key of a complaint from a city system: stable across retries."""
+    digest = hashlib.sha256(json.dumps([source, external_id]).encode()).hexdigest()
+    return f"c-{digest[:20]}"

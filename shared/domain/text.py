@@ -1,0 +1,107 @@
+"""Indonesian-aware text normalisation for routing complaints.
+
+Complaints are written the way citizens type: abbreviations ("jln", "yg",
+"gk"), spelling variants ("e-KTP", "akte", "lobang"), reduplication with a
+digit ("anak2"). ``words`` turns such text into plain lower-case words,
+``stemmed_words`` also reduces each word to its root with the Sastrawi stemmer
+("berlubang" -> "lubang"), and ``place_key`` folds a place name so that
+"Ganjaragung" and "Kel. Ganjar Agung" compare equal.
+
+Pure. The stemmer is built lazily, once per process, on first use; stems are
+cached per word.
+"""
+from __future__ import annotations
+
+import re
+import unicodedata
+from functools import lru_cache
+from typing import Any
+
+# Written forms that contain punctuation or spaces, rewritten before splitting.
+_PHRASE_VARIANTS: tuple[tuple[re.Pattern[str], str], ...] = tuple(
+    (re.compile(pattern), replacement)
+    for pattern, replacement in (
+        (r"\be[\s.\-]*ktp(?:[\s.\-]*el)?\b", "ktp"),
+        (r"\bktp[\s.\-]*el\b", "ktp"),
+        (r"\bs/d\b", "sampai"),
+        (r"\b([a-z]{2,})2\b", r"\1"),  # reduplication: "anak2" -> "anak"
+    )
+)
+
+# One written word -> its standard form (may be several words).
+ABBREVIATIONS: dict[str, str] = {
+    # roads and places
+    "jl": "jalan", "jln": "jalan", "gg": "gang", "perum": "perumahan",
+    "kec": "kecamatan", "kel": "kelurahan", "dpn": "depan", "dkt": "dekat",
+    "blkg": "belakang", "sblh": "sebelah", "lobang": "lubang", "lobangnya": "lubang",
+    # identity documents and services
+    "ektp": "ktp", "ktpel": "ktp", "akte": "akta", "capil": "dukcapil",
+    "rs": "rumah sakit", "rsu": "rsud", "puskes": "puskesmas", "jukir": "juru parkir",
+    "sampa": "sampah", "mampat": "mampet",
+    # informal function words
+    "tdk": "tidak", "gk": "tidak", "ga": "tidak", "gak": "tidak", "nggak": "tidak",
+    "ngga": "tidak", "gx": "tidak", "enggak": "tidak", "engga": "tidak", "tak": "tidak",
+    "yg": "yang", "dgn": "dengan", "dg": "dengan", "sdh": "sudah", "udh": "sudah",
+    "udah": "sudah", "blm": "belum", "blum": "belum", "krn": "karena", "karna": "karena",
+    "utk": "untuk", "tp": "tapi", "dr": "dari", "dri": "dari", "sy": "saya", "sya": "saya",
+    "aja": "saja", "jg": "juga", "lg": "lagi", "msh": "masih", "bnyk": "banyak",
+    "byk": "banyak", "bgt": "banget", "skrg": "sekarang", "kmrn": "kemarin",
+    "org": "orang", "bpk": "bapak", "pd": "pada", "spt": "seperti", "sm": "sama",
+    "kalo": "kalau", "klo": "kalau", "trs": "terus", "hrs": "harus", "mhn": "mohon",
+    "tlg": "tolong", "thn": "tahun", "bln": "bulan", "mlm": "malam", "sampe": "sampai",
+    "gmn": "bagaimana", "gimana": "bagaimana", "bbrp": "beberapa", "dlm": "dalam",
+}
+
+_PLACE_PREFIX = re.compile(r"^(?:kelurahan|kel|kecamatan|kec|desa|kampung)(?=[^a-z0-9]|$)[^a-z0-9]*")
+_NON_ALNUM = re.compile(r"[^a-z0-9]+")
+_WORD = re.compile(r"[a-z0-9]+")
+
+_stemmer: Any = None
+
+
+def _ascii_lower(text: str) -> str:
+    decomposed = unicodedata.normalize("NFKD", text.lower())
+    return decomposed.encode("ascii", "ignore").decode("ascii")
+
+
+def normalize(text: str) -> str:
+    """Lower-case words with punctuation removed and abbreviations expanded."""
+    return " ".join(words(text))
+
+
+def words(text: str) -> list[str]:
+    """The words of ``text`` in standard spelling, in order."""
+    lowered = _ascii_lower(text)
+    for pattern, replacement in _PHRASE_VARIANTS:
+        lowered = pattern.sub(replacement, lowered)
+    result: list[str] = []
+    for word in _WORD.findall(lowered):
+        result.extend(ABBREVIATIONS.get(word, word).split())
+    return result
+
+
+def _get_stemmer() -> Any:
+    global _stemmer
+    if _stemmer is None:
+        from Sastrawi.Stemmer.StemmerFactory import StemmerFactory
+
+        _stemmer = StemmerFactory().create_stemmer()
+    return _stemmer
+
+
+@lru_cache(maxsize=65536)
+def stem(word: str) -> str:
+    """The root of one normalised word ("kelurahan" -> "lurah"); digits and short words unchanged."""
+    if len(word) <= 3 or not word.isalpha():
+        return word
+    return _get_stemmer().stem(word) or word
+
+
+def stemmed_words(text: str) -> list[str]:
+    return [stem(word) for word in words(text)]
+
+
+def place_key(name: str) -> str:
+    """A loose key for a place name: no case, spaces, punctuation or leading "kelurahan"/"kec."."""
+    lowered = _ascii_lower(name).strip()
+    return _NON_ALNUM.sub("", _PLACE_PREFIX.sub("", lowered))

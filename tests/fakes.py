@@ -1,0 +1,114 @@
+"""In-memory fakes of the ports: the same Protocols as the Firestore and Pub/Sub adapters."""
+from __future__ import annotations
+
+import itertools
+import threading
+from dataclasses import replace
+from datetime import datetime, timedelta, timezone
+from typing import Sequence
+
+from shared.domain.case import Case, CaseStatus, TimelineEntry
+from shared.domain.events import DomainEvent
+from shared.ports import Conflict, InvalidPageToken, Page
+
+
+class FakeClock:
+    def __init__(self, start: datetime = datetime(2026, 11, 23, 2, 0, tzinfo=timezone.utc)):
+        self.current = start
+
+    def now(self) -> datetime:
+        return self.current
+
+    def advance(self, **delta: float) -> None:
+        self.current += timedelta(**delta)
+
+
+class FakeCaseStore:
+    """Implements CaseRepository and Outbox over dicts, with the same atomicity and
+    precondition semantics as the Firestore adapter."""
+
+    def __init__(self):
+        self.cases: dict[str, Case] = {}
+        self.timelines: dict[str, list[TimelineEntry]] = {}
+        self.deliveries: dict[tuple[str, str], str] = {}
+        self.outbox: dict[str, tuple[datetime, DomainEvent]] = {}
+        self.private_reporters: dict[str, object] = {}
+        self._versions = itertools.count(1)
+        self._lock = threading.Lock()
+
+    def get(self, case_id: str) -> Case | None:
+        return self.cases.get(case_id)
+
+    def timeline(self, case_id: str) -> list[TimelineEntry]:
+        return sorted(self.timelines.get(case_id, []), key=lambda e: e.seq)
+
+    def case_for_delivery(self, source: str, delivery_id: str) -> str | None:
+        return self.deliveries.get((source, delivery_id))
+
+    def create(self, case: Case, entry: TimelineEntry, events: Sequence[DomainEvent],
+               delivery_id: str | None) -> None:
+        with self._lock:
+            if case.id in self.cases or (delivery_id and (case.source, delivery_id) in self.deliveries):
+                raise Conflict(case.id)
+            self._check_new(case.id, entry, events)
+            if case.reporter and case.reporter.anonymous:
+                self.private_reporters[case.id] = case.reporter
+            self.cases[case.id] = replace(case, version=next(self._versions))
+            if delivery_id:
+                self.deliveries[(case.source, delivery_id)] = case.id
+            self._stage(case.id, entry, events, case.created_at)
+
+    def update(self, case: Case, entry: TimelineEntry, events: Sequence[DomainEvent]) -> None:
+        with self._lock:
+            stored = self.cases.get(case.id)
+            if stored is None or stored.version != case.version:
+                raise Conflict(case.id)
+            self._check_new(case.id, entry, events)
+            self.cases[case.id] = replace(case, version=next(self._versions))
+            self._stage(case.id, entry, events, case.updated_at or entry.at)
+
+    def _check_new(self, case_id: str, entry: TimelineEntry, events: Sequence[DomainEvent]) -> None:
+        if any(e.id == entry.id for e in self.timelines.get(case_id, [])) or \
+                any(ev.id in self.outbox for ev in events):
+            raise Conflict(case_id)
+
+    def _stage(self, case_id: str, entry: TimelineEntry, events: Sequence[DomainEvent], now: datetime) -> None:
+        self.timelines.setdefault(case_id, []).append(entry)
+        for event in events:
+            self.outbox[event.id] = (now, event)
+
+    def list(self, *, unit_id: str | None, status: CaseStatus | None, page_size: int,
+             page_token: str | None) -> Page:
+        rows = sorted((c for c in self.cases.values()
+                       if (unit_id is None or c.unit_id == unit_id) and (status is None or c.status is status)),
+                      key=lambda c: (c.created_at, c.id), reverse=True)
+        if page_token:
+            ids = [c.id for c in rows]
+            if page_token not in ids:
+                raise InvalidPageToken(page_token)
+            rows = rows[ids.index(page_token) + 1:]
+        page = rows[:page_size]
+        return Page(page, page[-1].id if len(rows) > page_size else None)
+
+    # Outbox
+    def pending(self, created_before: datetime, limit: int) -> list[DomainEvent]:
+        rows = sorted((at, ev.id, ev) for at, ev in self.outbox.values() if at < created_before)
+        return [ev for _, _, ev in rows[:limit]]
+
+    def remove(self, event_id: str) -> None:
+        self.outbox.pop(event_id, None)
+
+
+class FakePublisher:
+    def __init__(self, fail: bool = False):
+        self.published: list[DomainEvent] = []
+        self.fail = fail
+
+    def publish(self, event: DomainEvent) -> str:
+        if self.fail:
+            raise ConnectionError("publisher down")
+        self.published.append(event)
+        return str(len(self.published))
+
+    def types(self) -> list[str]:
+        return [e.type for e in self.published]
