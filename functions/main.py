@@ -17,18 +17,21 @@ from shared.web import cases as cases_web, intake as intake_web  # noqa: E402
 
 
 @functions_framework.http
+@logs.reported
 def intake(request):
     logs.bind_trace(request.headers.get("traceparent") or request.headers.get("X-Cloud-Trace-Context"))
     return intake_web.handle(request, bootstrap.app())
 
 
 @functions_framework.http
+@logs.reported
 def cases(request):
     logs.bind_trace(request.headers.get("traceparent") or request.headers.get("X-Cloud-Trace-Context"))
     return cases_web.handle(request, bootstrap.app())
 
 
 @functions_framework.cloud_event
+@logs.reported
 def route(cloud_event):
     try:
         case_id = event_message(cloud_event)["case_id"]
@@ -41,6 +44,7 @@ def route(cloud_event):
 
 
 @functions_framework.cloud_event
+@logs.reported
 def sweep_outbox(cloud_event):
     app = bootstrap.app()
     drain_outbox(outbox=app.outbox, publisher=app.publisher, clock=app.clock,

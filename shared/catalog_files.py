@@ -11,6 +11,7 @@ from typing import Any
 import yaml
 
 from shared.domain.catalog import Catalog, CatalogError, build_catalog
+from shared.domain.routing import RoutingRules, build_routing_rules
 
 DEFAULT_CATALOG_DIR = Path(__file__).parent / "catalog" / "kota-metro"
 
@@ -29,3 +30,8 @@ def load_catalog(directory: Path = DEFAULT_CATALOG_DIR) -> Catalog:
     units_file, categories_file = directory / "units.yaml", directory / "categories.yaml"
     return build_catalog(read_yaml(units_file), read_yaml(categories_file),
                          units_file=str(units_file), categories_file=str(categories_file))
+
+
+def load_routing_rules(catalog: Catalog, directory: Path = DEFAULT_CATALOG_DIR) -> RoutingRules:
+    routing_file = directory / "routing.yaml"
+    return build_routing_rules(read_yaml(routing_file), catalog, str(routing_file))

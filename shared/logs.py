@@ -7,9 +7,11 @@ from __future__ import annotations
 
 import contextvars
 import json
+import functools
 import sys
+import traceback
 from datetime import datetime, timezone
-from typing import Any, TextIO
+from typing import Any, Callable, TextIO, TypeVar
 
 _trace: contextvars.ContextVar[str | None] = contextvars.ContextVar("sigap_trace", default=None)
 _project: str | None = None
@@ -54,3 +56,20 @@ def warning(message: str, **fields: Any) -> None:
 
 def error(message: str, **fields: Any) -> None:
     log("ERROR", message, **fields)
+
+
+F = TypeVar("F", bound=Callable[..., Any])
+
+
+def reported(function: F) -> F:
+    """Logs an exception escaping an entry point as one ERROR line (the framework's own
+    server is silent about a 500), then lets it propagate so the trigger retries."""
+    @functools.wraps(function)
+    def wrapper(*args: Any, **kwargs: Any) -> Any:
+        try:
+            return function(*args, **kwargs)
+        except Exception as exc:
+            log("ERROR", f"{function.__name__} failed: {type(exc).__name__}\n{traceback.format_exc()}",
+                function=function.__name__, stream=sys.stderr)
+            raise
+    return wrapper  # type: ignore[return-value]

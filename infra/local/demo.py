@@ -7,20 +7,11 @@ import os
 import sys
 import time
 import uuid
-from datetime import datetime, timezone
 
 import requests
-from standardwebhooks import Webhook
 
 from infra.local.run import local_settings
-
-
-def signed_headers(secret: str, body: str, delivery_id: str | None = None) -> dict[str, str]:
-    delivery_id = delivery_id or f"msg_{uuid.uuid4().hex}"
-    now = datetime.now(timezone.utc)
-    return {"webhook-id": delivery_id, "webhook-timestamp": str(int(now.timestamp())),
-            "webhook-signature": Webhook(secret).sign(delivery_id, now, body),
-            "Content-Type": "application/json"}
+from shared.webhook_signature import signed_headers
 
 
 def main() -> int:

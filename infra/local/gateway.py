@@ -27,9 +27,22 @@ def _emulator_ready(host: str | None) -> bool:
         return False
 
 
+class _Mounted:
+    """A function mounted at /<name>: the bare /<name> reaches it as "/", as on Cloud
+    Functions (Flask would otherwise answer a redirect, which Pub/Sub push treats as a failure)."""
+
+    def __init__(self, app):
+        self.app = app
+
+    def __call__(self, environ, start_response):
+        if not environ.get("PATH_INFO"):
+            environ["PATH_INFO"] = "/"
+        return self.app(environ, start_response)
+
+
 def build_gateway() -> flask.Flask:
     functions = load_topology()["functions"]
-    mounts = {f"/{spec.name}": create_app(spec.name, SOURCE, spec.signature_type) for spec in functions}
+    mounts = {f"/{spec.name}": _Mounted(create_app(spec.name, SOURCE, spec.signature_type)) for spec in functions}
     from shared import bootstrap
     bootstrap.app()  # settings and catalog are valid, or the gateway does not start
 

@@ -50,11 +50,28 @@ ABBREVIATIONS: dict[str, str] = {
     "kalo": "kalau", "klo": "kalau", "trs": "terus", "hrs": "harus", "mhn": "mohon",
     "tlg": "tolong", "thn": "tahun", "bln": "bulan", "mlm": "malam", "sampe": "sampai",
     "gmn": "bagaimana", "gimana": "bagaimana", "bbrp": "beberapa", "dlm": "dalam",
+    # colloquial verb forms the stemmer does not know
+    "numpuk": "menumpuk", "ngelupas": "mengelupas", "dateng": "datang", "ngurus": "mengurus",
+    "nunggu": "menunggu", "ngalir": "mengalir", "ngangkut": "mengangkut", "dipake": "dipakai",
+    "nyumbat": "menyumbat", "keluarin": "mengeluarkan", "ketutup": "tertutup",
+}
+
+# Roots Sastrawi gets wrong ("mencemari" -> "cari") or would merge although routing
+# must keep them apart ("kebakaran" is a fire, "pembakaran" burning something on purpose).
+STEM_OVERRIDES: dict[str, str] = {
+    "kebakaran": "kebakaran", "terbakar": "terbakar",
+    "mencemari": "cemar", "dicemari": "cemar", "tercemari": "cemar",
+    "ditelantarkan": "lantar", "menelantarkan": "lantar", "telantar": "lantar",
 }
 
 _PLACE_PREFIX = re.compile(r"^(?:kelurahan|kel|kecamatan|kec|desa|kampung)(?=[^a-z0-9]|$)[^a-z0-9]*")
 _NON_ALNUM = re.compile(r"[^a-z0-9]+")
 _WORD = re.compile(r"[a-z0-9]+")
+# Clause punctuation: , ; ! ? ( ) new line, and a full stop after a word of 4+ letters
+# ("Jl." or "Kel." do not end a clause); a comma between digits ("1,2 juta") neither.
+_CLAUSE_BREAK = re.compile(r"(?<![0-9]),|,(?![0-9])|[;!?()\n]|(?<=[a-z]{4})\.(?=\s|$)")
+CLAUSE_BREAK = "|"  # the marker ``words(..., clause_breaks=True)`` puts between clauses
+_WORD_OR_BREAK = re.compile(r"[a-z0-9]+|\|")
 
 _stemmer: Any = None
 
@@ -69,13 +86,16 @@ def normalize(text: str) -> str:
     return " ".join(words(text))
 
 
-def words(text: str) -> list[str]:
-    """The words of ``text`` in standard spelling, in order."""
+def words(text: str, clause_breaks: bool = False) -> list[str]:
+    """The words of ``text`` in standard spelling, in order; with ``clause_breaks``,
+    ``CLAUSE_BREAK`` marks where punctuation ends a clause."""
     lowered = _ascii_lower(text)
     for pattern, replacement in _PHRASE_VARIANTS:
         lowered = pattern.sub(replacement, lowered)
+    if clause_breaks:
+        lowered = _CLAUSE_BREAK.sub(f" {CLAUSE_BREAK} ", lowered)
     result: list[str] = []
-    for word in _WORD.findall(lowered):
+    for word in (_WORD_OR_BREAK if clause_breaks else _WORD).findall(lowered):
         result.extend(ABBREVIATIONS.get(word, word).split())
     return result
 
@@ -92,6 +112,8 @@ def _get_stemmer() -> Any:
 @lru_cache(maxsize=65536)
 def stem(word: str) -> str:
     """The root of one normalised word ("kelurahan" -> "lurah"); digits and short words unchanged."""
+    if word in STEM_OVERRIDES:
+        return STEM_OVERRIDES[word]
     if len(word) <= 3 or not word.isalpha():
         return word
     return _get_stemmer().stem(word) or word

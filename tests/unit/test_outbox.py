@@ -1,0 +1,40 @@
+import pytest
+
+from shared.schemas import ComplaintIn
+from shared.services.intake import receive_complaint
+from shared.services.outbox import drain_outbox
+from tests.fakes import FakeCaseStore, FakeClock, FakePublisher
+
+
+def stored_events(store, clock, count):
+    for i in range(count):
+        receive_complaint(ComplaintIn(external_id=f"x-{i}", title="Sampah menumpuk",
+                                      description="Sampah tidak diangkut seminggu."),
+                          source="demo", delivery_id=f"d-{i}", repo=store, outbox=store,
+                          publisher=FakePublisher(fail=True), clock=clock)
+
+
+def test_sweep_publishes_what_was_left_behind_once():
+    store, clock, publisher = FakeCaseStore(), FakeClock(), FakePublisher()
+    stored_events(store, clock, 450)
+    clock.advance(seconds=31)
+    assert drain_outbox(outbox=store, publisher=publisher, clock=clock, grace_seconds=30, batch_size=200) == 450
+    assert len({e.id for e in publisher.published}) == 450 and store.outbox == {}
+    assert drain_outbox(outbox=store, publisher=publisher, clock=clock, grace_seconds=30) == 0
+
+
+def test_sweep_leaves_fresh_events_to_the_inline_publish():
+    store, clock, publisher = FakeCaseStore(), FakeClock(), FakePublisher()
+    stored_events(store, clock, 3)
+    clock.advance(seconds=5)
+    assert drain_outbox(outbox=store, publisher=publisher, clock=clock, grace_seconds=30) == 0
+    assert len(store.outbox) == 3
+
+
+def test_sweep_raises_when_the_broker_is_down_and_keeps_the_events():
+    store, clock = FakeCaseStore(), FakeClock()
+    stored_events(store, clock, 2)
+    clock.advance(seconds=60)
+    with pytest.raises(ConnectionError):
+        drain_outbox(outbox=store, publisher=FakePublisher(fail=True), clock=clock, grace_seconds=30)
+    assert len(store.outbox) == 2
