@@ -10,16 +10,34 @@ from typing import Any, Mapping
 
 
 class CaseStatus(str, Enum):
-    RECEIVED = "received"  # stored, not yet routed
-    ASSIGNED = "assigned"  # a unit with authority has it
-    TRIAGE = "triage"      # waits at the coordinator (diskominfo) for a human decision
+    RECEIVED = "received"                  # stored, not yet routed
+    TRIAGE = "triage"                      # waits at the coordinator (diskominfo) for a human decision
+    ASSIGNED = "assigned"                  # a unit with authority has it
+    ACKNOWLEDGED = "acknowledged"          # the unit claimed it (answers no deadline by itself)
+    IN_PROGRESS = "in_progress"            # the unit gave a follow-up (tindak lanjut) and works on it
+    WAITING_REPORTER = "waiting_reporter"  # paused: waits for the reporter or a field inspection
+    RESOLVED = "resolved"                  # the unit says it is done; waits for the coordinator
+    CLOSED = "closed"                      # done: resolution accepted, merged, or closed by LAPOR!
 
 
-# The one table of allowed status changes; later issues extend it.
+OPEN_STATUSES = frozenset(set(CaseStatus) - {CaseStatus.CLOSED})
+
+# The one table of allowed status changes. A unit sends a case back to triage
+# ("bukan kewenangan") from any working status; a rejected resolution and a reopened
+# case go back to work at the same unit.
 TRANSITIONS: Mapping[CaseStatus, frozenset[CaseStatus]] = {
     CaseStatus.RECEIVED: frozenset({CaseStatus.ASSIGNED, CaseStatus.TRIAGE}),
-    CaseStatus.TRIAGE: frozenset({CaseStatus.ASSIGNED}),
-    CaseStatus.ASSIGNED: frozenset({CaseStatus.TRIAGE}),
+    CaseStatus.TRIAGE: frozenset({CaseStatus.ASSIGNED, CaseStatus.CLOSED}),
+    CaseStatus.ASSIGNED: frozenset({CaseStatus.ACKNOWLEDGED, CaseStatus.IN_PROGRESS, CaseStatus.WAITING_REPORTER,
+                                    CaseStatus.RESOLVED, CaseStatus.TRIAGE, CaseStatus.CLOSED}),
+    CaseStatus.ACKNOWLEDGED: frozenset({CaseStatus.IN_PROGRESS, CaseStatus.WAITING_REPORTER, CaseStatus.RESOLVED,
+                                        CaseStatus.TRIAGE, CaseStatus.CLOSED}),
+    CaseStatus.IN_PROGRESS: frozenset({CaseStatus.WAITING_REPORTER, CaseStatus.RESOLVED, CaseStatus.TRIAGE,
+                                       CaseStatus.CLOSED}),
+    CaseStatus.WAITING_REPORTER: frozenset({CaseStatus.IN_PROGRESS, CaseStatus.RESOLVED, CaseStatus.TRIAGE,
+                                            CaseStatus.CLOSED}),
+    CaseStatus.RESOLVED: frozenset({CaseStatus.CLOSED, CaseStatus.IN_PROGRESS}),
+    CaseStatus.CLOSED: frozenset({CaseStatus.IN_PROGRESS}),
 }
 
 
