@@ -132,3 +132,18 @@ def test_healthz_reports_every_function(api):
     health = requests.get(f"{api.base}/healthz", timeout=10).json()
     assert health["status"] == "ok"
     assert {"firestore", "pubsub", "function:intake", "function:route", "function:cases"} <= set(health["checks"])
+
+
+def test_a_redelivered_received_event_changes_nothing(api, db):
+    case_id = api.submit(complaint()).json()["id"]
+    routed = api.wait_routed(case_id)
+    publisher = pubsub_v1.PublisherClient()
+    event = {"id": f"{case_id}.received", "type": "complaint.received", "case_id": case_id}
+    for _ in range(3):
+        publisher.publish(publisher.topic_path(PROJECT, "complaint-received"), json.dumps(event).encode(),
+                          case_id=case_id).result()
+    deadline = datetime.now(timezone.utc) + timedelta(seconds=3)
+    while datetime.now(timezone.utc) < deadline:  # give the pushes time to arrive
+        again = api.case(case_id).json()
+        assert again["timeline"] == routed["timeline"] and again["updated_at"] == routed["updated_at"]
+    assert count(db, "outbox") == 0

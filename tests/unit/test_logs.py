@@ -1,0 +1,41 @@
+import io
+import json
+
+import pytest
+
+from shared import logs
+
+
+def capture(monkeypatch, **fields):
+    out = io.StringIO()
+    logs.log("WARNING", "something happened", stream=out, **fields)
+    return [json.loads(line) for line in out.getvalue().splitlines()]
+
+
+def test_one_json_line_with_severity_and_message(monkeypatch):
+    logs.bind_trace(None)
+    (entry,) = capture(monkeypatch, case_id="c-1")
+    assert entry["severity"] == "WARNING" and entry["message"] == "something happened"
+    assert entry["case_id"] == "c-1" and "logging.googleapis.com/trace" not in entry
+
+
+@pytest.mark.parametrize("header, trace", [
+    ("105445aa7843bc8bf206b12000100000/1;o=1", "105445aa7843bc8bf206b12000100000"),
+    ("00-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-01", "4bf92f3577b34da6a3ce929d0e0e4736"),
+])
+def test_trace_field_from_either_header(monkeypatch, header, trace):
+    logs.configure("sigap-prod")
+    logs.bind_trace(header)
+    (entry,) = capture(monkeypatch)
+    assert entry["logging.googleapis.com/trace"] == f"projects/sigap-prod/traces/{trace}"
+    logs.bind_trace(None)
+
+
+def test_reported_logs_the_failure_once_and_reraises(capsys):
+    @logs.reported
+    def handler():
+        raise ValueError("boom")
+    with pytest.raises(ValueError):
+        handler()
+    lines = [json.loads(line) for line in capsys.readouterr().err.splitlines()]
+    assert len(lines) == 1 and lines[0]["severity"] == "ERROR" and lines[0]["function"] == "handler"
