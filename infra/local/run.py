@@ -14,7 +14,6 @@ import secrets
 import signal
 import sys
 import threading
-from pathlib import Path
 
 from infra.local.stack import ROOT, LocalStack, StackError
 

@@ -17,6 +17,7 @@ from shared.services.intake import receive_complaint
 from shared.web.responses import error, json_response
 from shared.webhook_signature import signature_valid
 
+MAX_DELIVERY_ID = 256
 _PATH = re.compile(r"^/sources/([a-z0-9][a-z0-9_-]{0,63})/complaints/?$")
 
 
@@ -50,13 +51,16 @@ def handle(request: Request, app: Any) -> Response:
         logs.warning("intake signature refused", source=source)
         return error(401, "invalid_signature",
                      "missing, malformed, stale or wrong webhook-id/webhook-timestamp/webhook-signature")
+    delivery_id = request.headers["webhook-id"]
+    if len(delivery_id) > MAX_DELIVERY_ID:
+        return error(422, "invalid_header", f"webhook-id is longer than {MAX_DELIVERY_ID} characters", "webhook-id")
     try:
         complaint = ComplaintIn.model_validate_json(body)
     except ValidationError as exc:
         return _validation_error(exc)
     if complaint.category and complaint.category not in app.catalog.categories:
         return error(422, "unknown_category", f"category '{complaint.category}' is not a known code", "category")
-    receipt = receive_complaint(complaint, source=source, delivery_id=request.headers["webhook-id"],
+    receipt = receive_complaint(complaint, source=source, delivery_id=delivery_id,
                                 repo=app.repo, outbox=app.outbox, publisher=app.publisher, clock=app.clock)
     return json_response({"id": receipt.case_id, "status": receipt.status.value},
                          201 if receipt.created else 200)

@@ -114,3 +114,9 @@ def test_not_json_is_415(app, client):
 @pytest.mark.parametrize("method, url, status", [("GET", URL, 405), ("POST", "/elsewhere", 404)])
 def test_wrong_method_or_path(app, client, method, url, status):
     assert client("intake").open(url, method=method).status_code == status
+
+
+def test_overlong_webhook_id_is_refused(app, client):
+    response = post(client, RAW, signed_headers(SECRET, RAW, message_id="m" * 300))
+    assert response.status_code == 422 and response.get_json()["error"]["field"] == "webhook-id"
+    assert nothing_written(app)
