@@ -13,7 +13,7 @@ from shared import bootstrap, logs  # noqa: E402
 from shared.pubsub_messages import BadMessage, event_message  # noqa: E402
 from shared.services.outbox import drain_outbox  # noqa: E402
 from shared.services.routing import route_case  # noqa: E402
-from shared.web import cases as cases_web, intake as intake_web  # noqa: E402
+from shared.web import cases as cases_web, intake as intake_web, open311 as open311_web  # noqa: E402
 
 
 @functions_framework.http
@@ -28,6 +28,13 @@ def intake(request):
 def cases(request):
     logs.bind_trace(request.headers.get("traceparent") or request.headers.get("X-Cloud-Trace-Context"))
     return cases_web.handle(request, bootstrap.app())
+
+
+@functions_framework.http
+@logs.reported
+def open311(request):
+    logs.bind_trace(request.headers.get("traceparent") or request.headers.get("X-Cloud-Trace-Context"))
+    return open311_web.handle(request, bootstrap.app())
 
 
 @functions_framework.cloud_event

@@ -51,6 +51,11 @@ class App:
                                     self.settings.project_id)
 
     @cached_property
+    def api_keys(self):
+        from shared.adapters.firestore_api_keys import FirestoreApiKeyStore
+        return FirestoreApiKeyStore(self.firestore)
+
+    @cached_property
     def clock(self):
         from shared.adapters.clock import SystemClock
         return SystemClock()

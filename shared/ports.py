@@ -6,6 +6,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Protocol, Sequence
 
+from shared.domain.api_keys import ApiKey
 from shared.domain.case import Case, CaseStatus, TimelineEntry
 from shared.domain.events import DomainEvent
 
@@ -44,6 +45,10 @@ class CaseRepository(Protocol):
     def list(self, *, unit_id: str | None, status: CaseStatus | None, page_size: int,
              page_token: str | None) -> Page: ...
 
+    def search(self, *, category: str | None, statuses: Sequence[CaseStatus] | None,
+               created_from: datetime, created_to: datetime, limit: int) -> list[Case]:
+        """Cases created in [created_from, created_to], newest first."""
+
 
 class Outbox(Protocol):
     def pending(self, created_before: datetime, limit: int) -> list[DomainEvent]: ...
@@ -58,3 +63,14 @@ class EventPublisher(Protocol):
 
 class Clock(Protocol):
     def now(self) -> datetime: ...
+
+
+class ApiKeyStore(Protocol):
+    """API keys by the SHA-256 digest of their plaintext (shared/domain/api_keys.py)."""
+    def find(self, digest: str) -> ApiKey | None: ...
+
+    def add(self, digest: str, key: ApiKey) -> None: ...
+
+    def revoke(self, key_id: str, at: datetime) -> bool: ...
+
+    def list(self) -> list[ApiKey]: ...

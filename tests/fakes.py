@@ -90,6 +90,12 @@ class FakeCaseStore:
         page = rows[:page_size]
         return Page(page, page[-1].id if len(rows) > page_size else None)
 
+    def search(self, *, category, statuses, created_from, created_to, limit):
+        rows = [c for c in self.cases.values()
+                if (category is None or c.category == category) and (not statuses or c.status in statuses)
+                and created_from <= c.created_at <= created_to]
+        return sorted(rows, key=lambda c: c.created_at, reverse=True)[:limit]
+
     # Outbox
     def pending(self, created_before: datetime, limit: int) -> list[DomainEvent]:
         rows = sorted((at, ev.id, ev) for at, ev in self.outbox.values() if at < created_before)
@@ -112,3 +118,25 @@ class FakePublisher:
 
     def types(self) -> list[str]:
         return [e.type for e in self.published]
+
+
+class FakeApiKeyStore:
+    def __init__(self):
+        self.keys: dict[str, object] = {}
+
+    def find(self, digest):
+        return self.keys.get(digest)
+
+    def add(self, digest, key):
+        if digest in self.keys:
+            raise Conflict(digest)
+        self.keys[digest] = key
+
+    def revoke(self, key_id, at):
+        hits = [d for d, k in self.keys.items() if k.key_id == key_id]
+        for digest in hits:
+            self.keys[digest] = replace(self.keys[digest], revoked_at=at)
+        return bool(hits)
+
+    def list(self):
+        return sorted(self.keys.values(), key=lambda k: k.created_at)

@@ -32,6 +32,8 @@ QUERY_SHAPES = (
     (CASES, (("unit_id", "=="), ("created_at", "desc"))),
     (CASES, (("status", "=="), ("created_at", "desc"))),
     (CASES, (("unit_id", "=="), ("status", "=="), ("created_at", "desc"))),
+    (CASES, (("category", "=="), ("created_at", "desc"))),
+    (CASES, (("category", "=="), ("status", "=="), ("created_at", "desc"))),
 )
 
 
@@ -111,6 +113,18 @@ class FirestoreCaseRepository:
         cases = [case_from_document(d.id, d.to_dict(), d.update_time) for d in docs[:page_size]]
         more = len(docs) > page_size
         return Page(cases, self._token(cases[-1].id) if more else None)
+
+    def search(self, *, category: str | None, statuses: Sequence[CaseStatus] | None,
+               created_from: datetime, created_to: datetime, limit: int) -> list[Case]:
+        query = self._db.collection(CASES)
+        if category:
+            query = query.where(filter=firestore.FieldFilter("category", "==", category))
+        if statuses:
+            query = query.where(filter=firestore.FieldFilter("status", "in", [s.value for s in statuses]))
+        query = (query.where(filter=firestore.FieldFilter("created_at", ">=", created_from))
+                 .where(filter=firestore.FieldFilter("created_at", "<=", created_to))
+                 .order_by("created_at", direction=firestore.Query.DESCENDING).limit(limit))
+        return [case_from_document(d.id, d.to_dict(), d.update_time) for d in query.stream()]
 
     def _cursor(self, token: str):
         try:

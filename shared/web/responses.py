@@ -8,14 +8,14 @@ from typing import Any
 from flask import Response
 
 
-def _encode(value: Any) -> Any:
+def encode_value(value: Any) -> Any:
     if isinstance(value, datetime):
         return value.isoformat().replace("+00:00", "Z")
     raise TypeError(f"cannot encode {type(value).__name__}")
 
 
 def json_response(body: Any, status: int = 200, headers: dict[str, str] | None = None) -> Response:
-    return Response(json.dumps(body, default=_encode, ensure_ascii=False), status=status,
+    return Response(json.dumps(body, default=encode_value, ensure_ascii=False), status=status,
                     mimetype="application/json", headers=headers)
 
 

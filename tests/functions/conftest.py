@@ -11,7 +11,7 @@ from functions_framework import create_app
 from shared import bootstrap
 from shared.catalog_files import load_catalog, load_routing_rules
 from shared.config import Settings
-from tests.fakes import FakeCaseStore, FakeClock, FakePublisher
+from tests.fakes import FakeApiKeyStore, FakeCaseStore, FakeClock, FakePublisher
 
 SOURCE = str(Path(__file__).resolve().parents[2] / "functions" / "main.py")
 SECRET = "whsec_" + base64.b64encode(b"functions-test-secret-0123").decode()
@@ -26,7 +26,7 @@ def app(monkeypatch):
     fake = SimpleNamespace(
         settings=Settings(project_id="test", intake_secrets={"demo": SECRET}, admin_token=ADMIN),
         catalog=_CATALOG, rules=_RULES, repo=store, outbox=store, publisher=FakePublisher(),
-        clock=FakeClock())
+        clock=FakeClock(), api_keys=FakeApiKeyStore())
     monkeypatch.setattr(bootstrap, "_app", fake)
     return fake
 
