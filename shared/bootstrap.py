@@ -51,6 +51,32 @@ class App:
                                     self.settings.project_id)
 
     @cached_property
+    def webhook_store(self):
+        from shared.adapters.firestore_webhooks import FirestoreWebhookStore
+        return FirestoreWebhookStore(self.firestore)
+
+    @cached_property
+    def webhook_sender(self):
+        from shared.adapters.http_webhooks import HttpWebhookSender
+        from shared.domain.url_safety import UrlPolicy
+        return HttpWebhookSender(UrlPolicy.parse(self.settings.webhook_allow_http, self.settings.webhook_allowlist))
+
+    @cached_property
+    def notification_store(self):
+        from shared.adapters.firestore_webhooks import FirestoreNotificationStore
+        from shared.domain.notifications import channel_subscriptions
+        return FirestoreNotificationStore(self.firestore, channel_subscriptions())
+
+    @cached_property
+    def notification_sender(self):
+        from shared.adapters.notification_senders import NotificationSender, SmtpSettings
+        s = self.settings
+        smtp = SmtpSettings(s.smtp_host, s.smtp_port, s.smtp_from, s.smtp_user, s.smtp_password,
+                            s.smtp_starttls) if s.smtp_host else None
+        return NotificationSender(smtp=smtp, telegram_base=s.telegram_api_base, telegram_token=s.telegram_bot_token,
+                                  webhook_sender=self.webhook_sender)
+
+    @cached_property
     def api_keys(self):
         from shared.adapters.firestore_api_keys import FirestoreApiKeyStore
         return FirestoreApiKeyStore(self.firestore)
@@ -59,6 +85,30 @@ class App:
     def clock(self):
         from shared.adapters.clock import SystemClock
         return SystemClock()
+
+    @cached_property
+    def escalation(self):
+        """Policy, working-day calendar and unit contacts (escalation.yaml, contacts.yaml)."""
+        from shared.escalation_files import load_escalation
+        return load_escalation(self.catalog, self.settings.catalog_dir)
+
+    @cached_property
+    def lapor_client(self):
+        """The national platform's API, or None when SIGAP_LAPOR_BASE_URL is not set."""
+        if not self.settings.lapor_base_url:
+            return None
+        from shared.adapters.lapor_client import HttpLaporClient
+        return HttpLaporClient(self.settings.lapor_base_url, self.settings.lapor_token)
+
+    @cached_property
+    def lapor_store(self):
+        from shared.adapters.firestore_lapor import FirestoreLaporStore
+        return FirestoreLaporStore(self.firestore)
+
+    @cached_property
+    def due_cases(self):
+        from shared.adapters.firestore_escalation import FirestoreDueCases
+        return FirestoreDueCases(self.firestore)
 
 
 _lock = threading.Lock()
@@ -74,4 +124,5 @@ def app() -> App:
             _app = App(settings)
             # Fail fast on a bad catalog instead of on the first request that needs it.
             _app.rules
+            _app.escalation
         return _app

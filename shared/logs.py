@@ -5,13 +5,14 @@ identity or a secret. Callers pass ``fields`` explicitly; nothing is logged impl
 """
 from __future__ import annotations
 
+import contextlib
 import contextvars
 import json
 import functools
 import sys
 import traceback
 from datetime import datetime, timezone
-from typing import Any, Callable, TextIO, TypeVar
+from typing import Any, Callable, Iterator, TextIO, TypeVar
 
 _trace: contextvars.ContextVar[str | None] = contextvars.ContextVar("sigap_trace", default=None)
 _project: str | None = None
@@ -33,7 +34,22 @@ def bind_trace(header_value: str | None) -> None:
     _trace.set(trace_id)
 
 
+_muted: contextvars.ContextVar[bool] = contextvars.ContextVar("sigap_logs_muted", default=False)
+
+
+@contextlib.contextmanager
+def muted() -> Iterator[None]:
+    """No log lines inside the block (for command-line reports whose output is the point)."""
+    token = _muted.set(True)
+    try:
+        yield
+    finally:
+        _muted.reset(token)
+
+
 def log(severity: str, message: str, stream: TextIO | None = None, **fields: Any) -> None:
+    if _muted.get():
+        return
     entry: dict[str, Any] = {
         "severity": severity,
         "message": message,

@@ -4,11 +4,13 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Protocol, Sequence
+from typing import Any, Protocol, Sequence
 
 from shared.domain.api_keys import ApiKey
 from shared.domain.case import Case, CaseStatus, TimelineEntry
 from shared.domain.events import DomainEvent
+from shared.domain.lapor import OutboxItem, Report
+from shared.domain.webhooks import Delivery, DeliveryStatus, Outcome, Subscription
 
 
 class Conflict(Exception):
@@ -60,9 +62,22 @@ class EventPublisher(Protocol):
     def publish(self, event: DomainEvent) -> str:
         """Publishes and waits for the broker's ack; returns the message id."""
 
+    def publish_signal(self, topic: str, payload: dict) -> str:
+        """A plain message on one of Sigap's own topics (e.g. a kick to a worker)."""
+
 
 class Clock(Protocol):
     def now(self) -> datetime: ...
+
+
+class DueCases(Protocol):
+    """The escalation queries: indexed on the clock fields, so their cost follows the
+    number of cases returned, not the number of open cases."""
+    def due(self, as_of: datetime, limit: int) -> list[Case]:
+        """Cases whose clock runs and whose next due instant is at or before ``as_of``, oldest first."""
+
+    def deadlines_until(self, until: datetime, limit: int) -> list[Case]:
+        """Cases whose clock runs and whose running deadline is at or before ``until``."""
 
 
 class ApiKeyStore(Protocol):
@@ -74,3 +89,120 @@ class ApiKeyStore(Protocol):
     def revoke(self, key_id: str, at: datetime) -> bool: ...
 
     def list(self) -> list[ApiKey]: ...
+
+
+class WebhookStore(Protocol):
+    """Outbound webhook subscriptions and their deliveries (shared/domain/webhooks.py)."""
+    def add_subscription(self, subscription: Subscription) -> None: ...
+
+    def get_subscription(self, subscription_id: str) -> Subscription | None: ...
+
+    def subscriptions(self) -> list[Subscription]: ...
+
+    def set_subscription_state(self, subscription_id: str, *, active: bool | None = None,
+                               flagged_at: datetime | None | bool = False) -> None: ...
+
+    def create_delivery(self, delivery: Delivery) -> bool:
+        """False when it already exists (a repeated event)."""
+
+    def due_for(self, subscription_id: str, now: datetime, limit: int) -> list[Delivery]: ...
+
+    def deliveries_of(self, subscription_id: str, status: DeliveryStatus) -> list[Delivery]: ...
+
+    def save_delivery(self, delivery: Delivery) -> Delivery:
+        """Writes a delivery read before, only if unchanged since; raises Conflict otherwise."""
+
+
+class WebhookSender(Protocol):
+    def check(self, url: str) -> None:
+        """Raises UnsafeUrl for a URL Sigap must not call."""
+
+    def send(self, url: str, secret: str, message_id: str, body: dict, at: datetime) -> Outcome: ...
+
+
+# ---- the national LAPOR! platform (docs/lapor-contract.md) -------------------------------
+
+class LaporError(Exception):
+    """The platform did not do what was asked. ``transient``: worth retrying later."""
+    transient = True
+
+    def __init__(self, message: str, *, status: int | None = None, retry_after: float | None = None):
+        super().__init__(message)
+        self.status, self.retry_after = status, retry_after
+
+
+class LaporUnavailable(LaporError):
+    """Network failure, timeout, 5xx, 429 or an unreadable answer, after the client's own retries."""
+
+
+class LaporAuthError(LaporError):
+    """401/403: the access token (SIGAP_LAPOR_TOKEN) is expired or wrong. Retried on the next tick."""
+
+
+class LaporRejected(LaporError):
+    """A 4xx that will answer the same every time: the request itself is wrong."""
+    transient = False
+
+
+@dataclass(frozen=True)
+class ReportPage:
+    reports: Sequence["Report"]
+    next_cursor: str | None      # resume here; store it only once this page is stored
+    has_more: bool
+
+
+class LaporClient(Protocol):
+    """The national platform's integration API. Only shared/adapters/lapor_client.py knows the wire."""
+    def changed_reports(self, cursor: str | None, limit: int) -> ReportPage:
+        """Reports disposed to the city and changed after ``cursor`` (None: from the start), oldest change first."""
+
+    def report(self, tracking_id: str) -> "Report": ...
+
+    def post_follow_up(self, tracking_id: str, text: str, client_ref: str) -> str:
+        """Returns the platform's follow-up id. A repeat with the same client_ref is the same follow-up."""
+
+    def change_status(self, tracking_id: str, status: str, note: str | None, client_ref: str) -> None: ...
+
+    def submit(self, complaint: dict, client_ref: str) -> str:
+        """A city-originated complaint; returns its tracking id (the same for a repeated client_ref)."""
+
+
+@dataclass(frozen=True)
+class Lease:
+    """A claimed run (pull or push): whoever holds it may write; ``version`` guards every write."""
+    name: str
+    owner: str
+    version: Any
+    cursor: str | None
+
+
+class LaporStore(Protocol):
+    """The sync's lease and cursor, its page writes, and the lapor_outbox (shared/adapters/firestore_lapor.py)."""
+    def claim(self, name: str, owner: str, now: datetime, seconds: float) -> Lease | None:
+        """None when another run holds an unexpired lease."""
+
+    def release(self, lease: Lease) -> None: ...
+
+    def cases(self, case_ids: Sequence[str]) -> dict[str, Case]: ...
+
+    def store_page(self, lease: Lease, cursor: str | None, new: Sequence[tuple[Case, TimelineEntry, DomainEvent]],
+                   changed: Sequence[tuple[Case, TimelineEntry]]) -> Lease:
+        """Atomically stores the page and moves the cursor; Conflict if the lease or a case changed."""
+
+    def add_item(self, item: "OutboxItem") -> bool:
+        """False when the item already exists."""
+
+    def commit_change(self, case: Case, entry: TimelineEntry, events: Sequence[DomainEvent],
+                      items: Sequence["OutboxItem"], records: Sequence[tuple[str, str, dict]] = ()) -> None:
+        """Like CaseRepository.update, plus the lapor_outbox items and any further
+        documents (collection, id, data) to create, in the same commit."""
+
+    def recorded_answer(self, record_id: str) -> dict | None:
+        """The unit API's recorded answer to an Idempotency-Key, if any."""
+
+    def items(self, limit: int, case_id: str | None = None) -> list["OutboxItem"]:
+        """Pending and dead items in delivery order (case, then seq)."""
+
+    def save_item(self, item: "OutboxItem") -> "OutboxItem": ...
+
+    def remove_item(self, item: "OutboxItem") -> None: ...

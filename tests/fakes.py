@@ -90,11 +90,40 @@ class FakeCaseStore:
         page = rows[:page_size]
         return Page(page, page[-1].id if len(rows) > page_size else None)
 
+    def list_for_unit(self, *, unit_id, status, category, due_before, page_size, page_token):
+        rows = [c for c in self.cases.values() if c.unit_id == unit_id and (status is None or c.status is status)
+                and (category is None or c.category == category)]
+        if due_before is not None:
+            rows = sorted((c for c in rows if c.clock and c.clock.deadline_at and c.clock.deadline_at <= due_before),
+                          key=lambda c: c.clock.deadline_at)
+        else:
+            rows.sort(key=lambda c: (c.created_at, c.id), reverse=True)
+        if page_token:
+            ids = [c.id for c in rows]
+            if page_token not in ids:
+                raise InvalidPageToken(page_token)
+            rows = rows[ids.index(page_token) + 1:]
+        return Page(rows[:page_size], rows[page_size - 1].id if len(rows) > page_size else None)
+
     def search(self, *, category, statuses, created_from, created_to, limit):
         rows = [c for c in self.cases.values()
                 if (category is None or c.category == category) and (not statuses or c.status in statuses)
                 and created_from <= c.created_at <= created_to]
         return sorted(rows, key=lambda c: c.created_at, reverse=True)[:limit]
+
+    # DueCases (escalation): the same filters as shared/adapters/firestore_escalation.py
+    def _clocked(self, field: str, until: datetime, limit: int) -> list[Case]:
+        from shared.domain.escalation import CLOCK_STATUSES
+        rows = [(getattr(c.clock, field), c.id, c) for c in self.cases.values()
+                if c.status in CLOCK_STATUSES and c.clock and getattr(c.clock, field) is not None
+                and getattr(c.clock, field) <= until]
+        return [c for _, _, c in sorted(rows)[:limit]]
+
+    def due(self, as_of: datetime, limit: int) -> list[Case]:
+        return self._clocked("next_due_at", as_of, limit)
+
+    def deadlines_until(self, until: datetime, limit: int) -> list[Case]:
+        return self._clocked("deadline_at", until, limit)
 
     # Outbox
     def pending(self, created_before: datetime, limit: int) -> list[DomainEvent]:
@@ -108,6 +137,7 @@ class FakeCaseStore:
 class FakePublisher:
     def __init__(self, fail: bool = False):
         self.published: list[DomainEvent] = []
+        self.signals: list[tuple[str, dict]] = []
         self.fail = fail
 
     def publish(self, event: DomainEvent) -> str:
@@ -118,6 +148,12 @@ class FakePublisher:
 
     def types(self) -> list[str]:
         return [e.type for e in self.published]
+
+    def publish_signal(self, topic: str, payload: dict) -> str:
+        if self.fail:
+            raise ConnectionError("publisher down")
+        self.signals.append((topic, payload))
+        return str(len(self.signals))
 
 
 class FakeApiKeyStore:
@@ -140,3 +176,74 @@ class FakeApiKeyStore:
 
     def list(self):
         return sorted(self.keys.values(), key=lambda k: k.created_at)
+
+
+class FakeWebhookStore:
+    """Subscriptions and deliveries in memory, with the adapter's precondition semantics."""
+
+    def __init__(self):
+        self.subs: dict[str, object] = {}
+        self.deliveries: dict[str, object] = {}
+        self._versions = itertools.count(1)
+        self._lock = threading.Lock()
+
+    def add_subscription(self, subscription):
+        self.subs[subscription.id] = subscription
+
+    def get_subscription(self, subscription_id):
+        return self.subs.get(subscription_id)
+
+    def subscriptions(self):
+        return sorted(self.subs.values(), key=lambda s: s.created_at)
+
+    def set_subscription_state(self, subscription_id, *, active=None, flagged_at=False):
+        changes = {} if active is None else {"active": active}
+        if flagged_at is not False:
+            changes["flagged_at"] = flagged_at
+        self.subs[subscription_id] = replace(self.subs[subscription_id], **changes)
+
+    def create_delivery(self, delivery):
+        with self._lock:
+            if delivery.id in self.deliveries:
+                return False
+            self.deliveries[delivery.id] = replace(delivery, version=next(self._versions))
+            return True
+
+    def due_for(self, subscription_id, now, limit):
+        rows = [d for d in self.deliveries.values() if d.subscription_id == subscription_id
+                and d.status.value == "pending" and d.next_attempt_at <= now]
+        return sorted(rows, key=lambda d: d.next_attempt_at)[:limit]
+
+    def deliveries_of(self, subscription_id, status):
+        return [d for d in self.deliveries.values() if d.subscription_id == subscription_id and d.status is status]
+
+    def save_delivery(self, delivery):
+        with self._lock:
+            if self.deliveries.get(delivery.id) is None or self.deliveries[delivery.id].version != delivery.version:
+                raise Conflict(delivery.id)
+            saved = replace(delivery, version=next(self._versions))
+            self.deliveries[delivery.id] = saved
+            return saved
+
+
+class FakeWebhookSender:
+    """Answers per URL from a script of outcomes; records every attempt."""
+
+    def __init__(self, script=None, unsafe=()):
+        from shared.domain.webhooks import Outcome
+        self.script = {url: list(outcomes) for url, outcomes in (script or {}).items()}
+        self.default = Outcome(200)
+        self.unsafe = set(unsafe)
+        self.sent: list[tuple[str, str, dict]] = []
+        self._lock = threading.Lock()
+
+    def check(self, url):
+        from shared.domain.url_safety import UnsafeUrl
+        if url in self.unsafe:
+            raise UnsafeUrl("test: unsafe")
+
+    def send(self, url, secret, message_id, body, at):
+        with self._lock:
+            self.sent.append((url, message_id, body))
+            queue = self.script.get(url)
+            return queue.pop(0) if queue else self.default

@@ -19,6 +19,8 @@ from infra.local.stack import ROOT, LocalStack, StackError
 
 STATE_DIR = ROOT / ".stack"
 LOCAL_ENV = STATE_DIR / "local.env"
+# Locally, webhook subscribers are servers on this machine: allow http and loopback.
+LOCAL_WEBHOOK_POLICY = {"SIGAP_WEBHOOK_ALLOW_HTTP": "true", "SIGAP_WEBHOOK_ALLOWLIST": "127.0.0.0/8,::1/128"}
 
 
 def local_settings() -> dict[str, str]:
@@ -35,7 +37,7 @@ def local_settings() -> dict[str, str]:
 
 
 def main() -> int:
-    settings = {"SIGAP_OUTBOX_GRACE_SECONDS": "30", **local_settings()}
+    settings = {"SIGAP_OUTBOX_GRACE_SECONDS": "30", **LOCAL_WEBHOOK_POLICY, **local_settings()}
     stack = LocalStack(
         project=os.environ.get("SIGAP_PROJECT_ID", "sigap-local"),
         firestore_port=int(os.environ.get("SIGAP_FIRESTORE_PORT", 8681)),
@@ -55,6 +57,8 @@ def main() -> int:
           f"  cases:  GET  {stack.gateway_url}/cases  (Authorization: Bearer $SIGAP_ADMIN_TOKEN)\n"
           f"  local settings: {LOCAL_ENV.relative_to(ROOT)}; logs: {stack.log_dir.relative_to(ROOT)}/\n"
           f"  try it: make demo      stop: Ctrl-C", flush=True)
+    print(f"  LAPOR!: {stack.lapor_url}  (sandbox admin: {stack.lapor_url}/_sandbox/received; "
+          f"sync every 3 min, see docs/lapor-contract.md)", flush=True)
     stopped.wait()
     print("stopping Sigap ...", flush=True)
     stack.stop()

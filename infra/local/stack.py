@@ -4,6 +4,7 @@ Scheduler. ``make run`` runs it until Ctrl-C; the tests start their own.
 """
 from __future__ import annotations
 
+import contextlib
 import json
 import os
 import shutil
@@ -15,7 +16,7 @@ import threading
 import time
 import urllib.request
 from pathlib import Path
-from typing import Mapping
+from typing import Iterator, Mapping
 
 ROOT = Path(__file__).resolve().parents[2]
 MISSING_SDK = ("the Google Cloud SDK emulators are missing: install the Debian packages "
@@ -148,8 +149,9 @@ class LocalStack:
             raise StackError(f"{exc}\n(if gcloud says a component is missing: {MISSING_SDK})") from None
         from infra.local.topology import load_topology, provision
         self.topology = load_topology()
-        with _environment(self.env):
+        with emulator_env(self.env):
             provision(self.project, self.gateway_url, self.topology)
+        self._start_lapor_sandbox()
         gateway = self._spawn("gateway", [sys.executable, "-m", "infra.local.gateway",
                                           "--port", str(self.gateway_port)])
         wait_until(lambda: http_ok(f"{self.gateway_url}/healthz"), "gateway", gateway, 60)
@@ -159,7 +161,7 @@ class LocalStack:
     def _run_schedules(self) -> None:
         """Stands in for Cloud Scheduler: publishes a tick to each schedule's topic."""
         from google.cloud import pubsub_v1
-        with _environment(self.env):
+        with emulator_env(self.env):
             publisher = pubsub_v1.PublisherClient()
         specs = [f for f in self.topology["functions"] if f.trigger == "schedule"]
         due = {spec.name: time.monotonic() + spec.every_seconds for spec in specs}
@@ -169,6 +171,18 @@ class LocalStack:
                     due[spec.name] = time.monotonic() + spec.every_seconds
                     publisher.publish(publisher.topic_path(self.project, spec.topic),
                                       json.dumps({"schedule": spec.name}).encode())
+
+    def _start_lapor_sandbox(self) -> None:
+        """Without a real portal configured, the LAPOR! sandbox (infra/lapor_sandbox) stands in for it."""
+        self.lapor_url = self.env.get("SIGAP_LAPOR_BASE_URL")
+        if self.lapor_url:
+            return
+        port = free_port()
+        self.settings.setdefault("SIGAP_LAPOR_TOKEN", "sandbox-" + os.urandom(12).hex())
+        self.lapor_url = self.settings["SIGAP_LAPOR_BASE_URL"] = f"http://127.0.0.1:{port}"
+        sandbox = self._spawn("lapor-sandbox", [sys.executable, "-m", "infra.lapor_sandbox", "--port", str(port),
+                                                "--reports", self.settings.get("SIGAP_LAPOR_SANDBOX_REPORTS", "300")])
+        wait_until(lambda: http_ok(f"{self.lapor_url}/_sandbox/health"), "LAPOR! sandbox", sandbox, 30)
 
     def reset_firestore(self) -> None:
         request = urllib.request.Request(
@@ -183,19 +197,16 @@ class LocalStack:
         self._processes.clear()
 
 
-class _environment:
-    """Sets environment variables for the clients created inside the block."""
-
-    def __init__(self, env: Mapping[str, str]):
-        self._env, self._saved = env, {}
-
-    def __enter__(self):
-        keys = ("FIRESTORE_EMULATOR_HOST", "PUBSUB_EMULATOR_HOST")
-        self._saved = {k: os.environ.get(k) for k in keys}
-        os.environ.update({k: self._env[k] for k in keys})
-
-    def __exit__(self, *exc):
-        for key, value in self._saved.items():
+@contextlib.contextmanager
+def emulator_env(env: Mapping[str, str]) -> Iterator[None]:
+    """Points the Google clients created inside the block at the given emulators."""
+    keys = ("FIRESTORE_EMULATOR_HOST", "PUBSUB_EMULATOR_HOST")
+    saved = {k: os.environ.get(k) for k in keys}
+    os.environ.update({k: env[k] for k in keys})
+    try:
+        yield
+    finally:
+        for key, value in saved.items():
             if value is None:
                 os.environ.pop(key, None)
             else:

@@ -15,6 +15,7 @@ class FunctionSpec:
     name: str
     trigger: str  # http, topic or schedule
     topic: str | None = None
+    topics: tuple[str, ...] = ()  # a function fed by several topics (one subscription each)
     every_seconds: float | None = None
     cron: str | None = None
 
@@ -25,7 +26,7 @@ class FunctionSpec:
 
 def load_topology(path: Path = TOPOLOGY_FILE) -> dict[str, Any]:
     raw = yaml.safe_load(path.read_text())
-    raw["functions"] = [FunctionSpec(**f) for f in raw["functions"]]
+    raw["functions"] = [FunctionSpec(**{**f, "topics": tuple(f.get("topics", ()))}) for f in raw["functions"]]
     return raw
 
 
@@ -33,7 +34,6 @@ def provision(project: str, gateway_url: str, topology: dict[str, Any]) -> None:
     """Creates topics and push subscriptions (idempotent). Needs PUBSUB_EMULATOR_HOST set."""
     from google.api_core.exceptions import AlreadyExists
     from google.cloud import pubsub_v1
-    from google.protobuf import duration_pb2
 
     publisher, subscriber = pubsub_v1.PublisherClient(), pubsub_v1.SubscriberClient()
     dead = topology["dead_letter"]
@@ -44,25 +44,32 @@ def provision(project: str, gateway_url: str, topology: dict[str, Any]) -> None:
             pass
     subscriptions = [{"name": subscriber.subscription_path(project, dead["hold_subscription"]),
                       "topic": publisher.topic_path(project, dead["topic"])}]
-    retry = topology["retry"]
     for spec in topology["functions"]:
-        if spec.topic is None:
-            continue
-        subscriptions.append({
-            "name": subscriber.subscription_path(project, f"{spec.name}-push"),
-            "topic": publisher.topic_path(project, spec.topic),
-            "push_config": {"push_endpoint": f"{gateway_url}/{spec.name}"},
-            "ack_deadline_seconds": topology["ack_deadline_seconds"],
-            "retry_policy": {
-                "minimum_backoff": duration_pb2.Duration(seconds=retry["minimum_backoff_seconds"]),
-                "maximum_backoff": duration_pb2.Duration(seconds=retry["maximum_backoff_seconds"])},
-            "dead_letter_policy": {
-                "dead_letter_topic": publisher.topic_path(project, dead["topic"]),
-                "max_delivery_attempts": dead["max_delivery_attempts"]},
-        })
+        feeds = [(f"{spec.name}-push", spec.topic)] if spec.topic else []
+        feeds += [(f"{spec.name}-{topic}", topic) for topic in spec.topics]
+        subscriptions += [_push_subscription(subscriber, publisher, project, gateway_url, topology, spec.name,
+                                             name, topic) for name, topic in feeds]
     for request in subscriptions:
         try:
             subscriber.create_subscription(request=request)
         except AlreadyExists:
             pass
     subscriber.close()
+
+
+def _push_subscription(subscriber, publisher, project: str, gateway_url: str, topology: dict[str, Any],
+                       function: str, name: str, topic: str) -> dict[str, Any]:
+    from google.protobuf import duration_pb2
+    retry, dead = topology["retry"], topology["dead_letter"]
+    return {
+        "name": subscriber.subscription_path(project, name),
+        "topic": publisher.topic_path(project, topic),
+        "push_config": {"push_endpoint": f"{gateway_url}/{function}"},
+        "ack_deadline_seconds": topology["ack_deadline_seconds"],
+        "retry_policy": {
+            "minimum_backoff": duration_pb2.Duration(seconds=retry["minimum_backoff_seconds"]),
+            "maximum_backoff": duration_pb2.Duration(seconds=retry["maximum_backoff_seconds"])},
+        "dead_letter_policy": {
+            "dead_letter_topic": publisher.topic_path(project, dead["topic"]),
+            "max_delivery_attempts": dead["max_delivery_attempts"]},
+    }

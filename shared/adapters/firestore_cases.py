@@ -34,6 +34,16 @@ QUERY_SHAPES = (
     (CASES, (("unit_id", "=="), ("status", "=="), ("created_at", "desc"))),
     (CASES, (("category", "=="), ("created_at", "desc"))),
     (CASES, (("category", "=="), ("status", "=="), ("created_at", "desc"))),
+    # shared/adapters/firestore_escalation.py (status "in" uses the equality index)
+    (CASES, (("status", "=="), ("next_due_at", "asc"))),
+    (CASES, (("status", "=="), ("deadline_at", "asc"))),
+    # list_for_unit: unit, optional status and category, newest first or by deadline
+    (CASES, (("unit_id", "=="), ("deadline_at", "asc"))),
+    (CASES, (("unit_id", "=="), ("category", "=="), ("created_at", "desc"))),
+    (CASES, (("unit_id", "=="), ("category", "=="), ("deadline_at", "asc"))),
+    (CASES, (("unit_id", "=="), ("status", "=="), ("deadline_at", "asc"))),
+    (CASES, (("unit_id", "=="), ("status", "=="), ("category", "=="), ("created_at", "desc"))),
+    (CASES, (("unit_id", "=="), ("status", "=="), ("category", "=="), ("deadline_at", "asc"))),
 )
 
 
@@ -113,6 +123,25 @@ class FirestoreCaseRepository:
         cases = [case_from_document(d.id, d.to_dict(), d.update_time) for d in docs[:page_size]]
         more = len(docs) > page_size
         return Page(cases, self._token(cases[-1].id) if more else None)
+
+    def list_for_unit(self, *, unit_id: str | None, status: CaseStatus | None, category: str | None,
+                      due_before: datetime | None, page_size: int, page_token: str | None) -> Page:
+        """A unit's work list: newest first, or by deadline when ``due_before`` is given."""
+        query = self._db.collection(CASES)
+        for name, value in (("unit_id", unit_id), ("status", status.value if status else None),
+                            ("category", category)):
+            if value is not None:
+                query = query.where(filter=firestore.FieldFilter(name, "==", value))
+        if due_before is not None:
+            query = (query.where(filter=firestore.FieldFilter("deadline_at", "<=", due_before))
+                     .order_by("deadline_at"))
+        else:
+            query = query.order_by("created_at", direction=firestore.Query.DESCENDING)
+        if page_token:
+            query = query.start_after(self._cursor(page_token))
+        docs = list(query.limit(page_size + 1).stream())
+        cases = [case_from_document(d.id, d.to_dict(), d.update_time) for d in docs[:page_size]]
+        return Page(cases, self._token(cases[-1].id) if len(docs) > page_size else None)
 
     def search(self, *, category: str | None, statuses: Sequence[CaseStatus] | None,
                created_from: datetime, created_to: datetime, limit: int) -> list[Case]:

@@ -3,6 +3,7 @@ from __future__ import annotations
 
 from typing import Any, Mapping
 
+from shared.adapters.firestore_clock import clock_fields, clock_from_map
 from shared.domain.case import Case, CaseStatus, Reporter, TimelineEntry
 
 
@@ -30,6 +31,10 @@ def case_to_document(case: Case) -> dict[str, Any]:
         "timeline_length": case.timeline_length,
         "created_at": case.created_at,
         "updated_at": case.updated_at or case.created_at,
+        "national_received_at": case.national_received_at,
+        "lapor_tracking_id": case.lapor_tracking_id,
+        "lapor_state": dict(case.lapor_state) if case.lapor_state else None,
+        **clock_fields(case.clock),
     }
 
 
@@ -68,6 +73,10 @@ def case_from_document(case_id: str, doc: Mapping[str, Any], version: Any) -> Ca
         attachments=tuple(doc.get("attachments") or ()),
         timeline_length=int(doc.get("timeline_length", 0)),
         updated_at=doc.get("updated_at"),
+        national_received_at=doc.get("national_received_at"),
+        lapor_tracking_id=doc.get("lapor_tracking_id"),
+        lapor_state=doc.get("lapor_state"),
+        clock=clock_from_map(doc.get("clock")),
         version=version,
     )
 

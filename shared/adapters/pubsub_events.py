@@ -19,3 +19,8 @@ class PubSubEventPublisher:
             event_id=event.id, event_type=event.type, case_id=event.case_id,
         )
         return future.result(timeout=self._timeout)
+
+    def publish_signal(self, topic: str, payload: dict) -> str:
+        """A plain message on one of Sigap's own topics (e.g. a kick to a worker)."""
+        future = self._client.publish(self._client.topic_path(self._project, topic), json.dumps(payload).encode())
+        return future.result(timeout=self._timeout)

@@ -8,6 +8,8 @@ from datetime import datetime
 from enum import Enum
 from typing import Any, Mapping
 
+from shared.domain.deadlines import CaseClock
+
 
 class CaseStatus(str, Enum):
     RECEIVED = "received"                  # stored, not yet routed
@@ -23,19 +25,20 @@ class CaseStatus(str, Enum):
 OPEN_STATUSES = frozenset(set(CaseStatus) - {CaseStatus.CLOSED})
 
 # The one table of allowed status changes. A unit sends a case back to triage
-# ("bukan kewenangan") from any working status; a rejected resolution and a reopened
-# case go back to work at the same unit.
+# ("bukan kewenangan") from any working status; the coordinator reassigns a working
+# case to another unit; a rejected resolution and a reopened case go back to work at
+# the same unit.
 TRANSITIONS: Mapping[CaseStatus, frozenset[CaseStatus]] = {
     CaseStatus.RECEIVED: frozenset({CaseStatus.ASSIGNED, CaseStatus.TRIAGE}),
     CaseStatus.TRIAGE: frozenset({CaseStatus.ASSIGNED, CaseStatus.CLOSED}),
     CaseStatus.ASSIGNED: frozenset({CaseStatus.ACKNOWLEDGED, CaseStatus.IN_PROGRESS, CaseStatus.WAITING_REPORTER,
                                     CaseStatus.RESOLVED, CaseStatus.TRIAGE, CaseStatus.CLOSED}),
     CaseStatus.ACKNOWLEDGED: frozenset({CaseStatus.IN_PROGRESS, CaseStatus.WAITING_REPORTER, CaseStatus.RESOLVED,
-                                        CaseStatus.TRIAGE, CaseStatus.CLOSED}),
+                                        CaseStatus.TRIAGE, CaseStatus.ASSIGNED, CaseStatus.CLOSED}),
     CaseStatus.IN_PROGRESS: frozenset({CaseStatus.WAITING_REPORTER, CaseStatus.RESOLVED, CaseStatus.TRIAGE,
-                                       CaseStatus.CLOSED}),
+                                       CaseStatus.ASSIGNED, CaseStatus.CLOSED}),
     CaseStatus.WAITING_REPORTER: frozenset({CaseStatus.IN_PROGRESS, CaseStatus.RESOLVED, CaseStatus.TRIAGE,
-                                            CaseStatus.CLOSED}),
+                                            CaseStatus.ASSIGNED, CaseStatus.CLOSED}),
     CaseStatus.RESOLVED: frozenset({CaseStatus.CLOSED, CaseStatus.IN_PROGRESS}),
     CaseStatus.CLOSED: frozenset({CaseStatus.IN_PROGRESS}),
 }
@@ -94,7 +97,16 @@ class Case:
     attachments: tuple[Mapping[str, str], ...] = ()
     timeline_length: int = 0
     updated_at: datetime | None = None
+    national_received_at: datetime | None = None  # set for cases synced from LAPOR!; counting starts there
+    lapor_tracking_id: str | None = None  # the national platform's tracking id (synced or submitted)
+    lapor_state: Mapping[str, Any] | None = None  # a synced report's last seen {version, status, follow_ups}
+    clock: CaseClock | None = None  # deadlines and escalation level (shared/domain/deadlines.py)
     version: Any = field(default=None, compare=False)  # opaque store token for optimistic writes
+
+    @property
+    def counting_from(self) -> datetime:
+        """The instant deadlines count from: the national platform's, else our own."""
+        return self.national_received_at or self.created_at
 
     @property
     def anonymous(self) -> bool:

@@ -8,12 +8,24 @@ from typing import Any, Mapping
 COMPLAINT_RECEIVED = "complaint.received"
 COMPLAINT_ASSIGNED = "complaint.assigned"
 COMPLAINT_TRIAGED = "complaint.triaged"
+COMPLAINT_UPDATED = "complaint.updated"      # a unit or the coordinator acted on the case (status may change)
+COMPLAINT_RESOLVED = "complaint.resolved"    # a unit resolved it: the coordinator validates
+COMPLAINT_REMINDER = "complaint.reminder"    # a deadline is near (recipients: the unit's admins)
+COMPLAINT_ESCALATED = "complaint.escalated"  # a deadline was missed: one level up
+DIGEST_DAILY = "digest.daily"                # per unit: due today, overdue, escalated (case_id "")
+INTEGRATION_ALERT = "integration.alert"      # an integration needs a human (LAPOR! sync/push); case_id may be ""
 
 # Each event type has its own topic, so each consumer subscribes to what it needs.
 TOPICS: Mapping[str, str] = {
     COMPLAINT_RECEIVED: "complaint-received",
     COMPLAINT_ASSIGNED: "complaint-assigned",
     COMPLAINT_TRIAGED: "complaint-triaged",
+    COMPLAINT_UPDATED: "complaint-updated",
+    COMPLAINT_RESOLVED: "complaint-resolved",
+    COMPLAINT_REMINDER: "complaint-reminder",
+    COMPLAINT_ESCALATED: "complaint-escalated",
+    DIGEST_DAILY: "digest-daily",
+    INTEGRATION_ALERT: "sigap-alerts",
 }
 
 

@@ -6,6 +6,8 @@ from dataclasses import asdict
 from shared import logs
 from shared.domain.case import CaseStatus
 from shared.domain.catalog import Catalog
+from shared.domain.deadlines import CaseClock
+from shared.domain.escalation import Escalation, chain_length
 from shared.domain.events import COMPLAINT_ASSIGNED, COMPLAINT_TRIAGED, DomainEvent
 from shared.domain.routing import Location, RoutingRules, route
 from shared.ports import CaseRepository, Clock, Conflict, EventPublisher, Outbox
@@ -13,10 +15,11 @@ from shared.services.outbox import announce
 
 
 def route_case(case_id: str, *, repo: CaseRepository, outbox: Outbox, publisher: EventPublisher,
-               catalog: Catalog, rules: RoutingRules, clock: Clock) -> str:
+               catalog: Catalog, rules: RoutingRules, clock: Clock, escalation: Escalation | None = None) -> str:
     """Routes the case once. Returns the outcome: 'assigned', 'triage', 'already-routed'
     or 'missing'. A redelivered or concurrent event finds the case routed and changes
-    nothing; a lost optimistic write raises so the event is redelivered."""
+    nothing; a lost optimistic write raises so the event is redelivered. With
+    ``escalation``, the case's clock starts (first deadline and next due instant)."""
     case = repo.get(case_id)
     if case is None:
         logs.error("route: case not found; event dropped", case_id=case_id)
@@ -37,7 +40,9 @@ def route_case(case_id: str, *, repo: CaseRepository, outbox: Outbox, publisher:
                             rule=decision.rule, reason=decision.reason)
     status = CaseStatus(decision.status)
     routed = case.moved_to(status, now, entry, category=decision.category,
-                           unit_id=decision.unit_id, routing=routing)
+                           unit_id=decision.unit_id, routing=routing,
+                           clock=_start_clock(case, status, decision.unit_id, decision.category, now,
+                                              catalog, escalation))
     event_type = COMPLAINT_ASSIGNED if status is CaseStatus.ASSIGNED else COMPLAINT_TRIAGED
     event = DomainEvent(f"{case.id}.{entry.id}", event_type, case.id, now,
                         {"unit_id": decision.unit_id, "category": decision.category})
@@ -53,3 +58,14 @@ def route_case(case_id: str, *, repo: CaseRepository, outbox: Outbox, publisher:
               category=decision.category, rule=decision.rule, confidence=decision.confidence)
     announce([event], outbox=outbox, publisher=publisher)
     return status.value
+
+
+def _start_clock(case, status: CaseStatus, unit_id: str | None, category: str | None, now, catalog: Catalog,
+                 escalation: Escalation | None) -> CaseClock | None:
+    if escalation is None:
+        return None
+    at_triage = status is CaseStatus.TRIAGE or unit_id is None
+    sla = catalog.categories[category].sla_days if category in catalog.categories else \
+        min(escalation.policy.classes)  # no category yet (triage): the strictest class until triaged
+    return escalation.rules.start(anchor_at=case.counting_from, now=now, sla_days=sla, at_triage=at_triage,
+                                  top_level=chain_length(catalog, catalog.triage_unit if at_triage else unit_id))

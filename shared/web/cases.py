@@ -1,7 +1,6 @@
 """HTTP face of the admin read API: ``GET /cases/{id}`` and ``GET /cases?unit=&status=``."""
 from __future__ import annotations
 
-import hmac
 import re
 from typing import Any
 
@@ -10,22 +9,17 @@ from flask import Request, Response
 from shared.domain.case import Case, CaseStatus, TimelineEntry
 from shared.domain.catalog import Catalog
 from shared.ports import InvalidPageToken
+from shared.web.auth import admin_refusal
 from shared.web.responses import error, json_response
 
 _ONE = re.compile(r"^/([A-Za-z0-9._-]{1,128})/?$")
 DEFAULT_PAGE_SIZE, MAX_PAGE_SIZE = 50, 200
 
 
-def _authorized(request: Request, token: str) -> bool:
-    header = request.headers.get("Authorization", "")
-    scheme, _, given = header.partition(" ")
-    return scheme.lower() == "bearer" and hmac.compare_digest(given.strip().encode(), token.encode())
-
-
 def handle(request: Request, app: Any) -> Response:
-    if not _authorized(request, app.settings.require_admin_token()):
-        return error(401, "unauthorized", "send Authorization: Bearer <admin token>", "Authorization",
-                     headers={"WWW-Authenticate": "Bearer"})
+    refusal = admin_refusal(request, app)
+    if refusal is not None:
+        return refusal
     if request.method != "GET":
         return error(405, "method_not_allowed", "use GET", headers={"Allow": "GET"})
     if request.path in ("", "/"):

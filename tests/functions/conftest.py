@@ -11,13 +11,16 @@ from functions_framework import create_app
 from shared import bootstrap
 from shared.catalog_files import load_catalog, load_routing_rules
 from shared.config import Settings
-from tests.fakes import FakeApiKeyStore, FakeCaseStore, FakeClock, FakePublisher
+from shared.escalation_files import load_escalation
+from tests.lapor_fakes import FakeLaporStore
+from tests.fakes import FakeApiKeyStore, FakeCaseStore, FakeClock, FakePublisher, FakeWebhookSender, FakeWebhookStore
 
 SOURCE = str(Path(__file__).resolve().parents[2] / "functions" / "main.py")
 SECRET = "whsec_" + base64.b64encode(b"functions-test-secret-0123").decode()
 ADMIN = "admin-token-for-tests-0123"
 _CATALOG = load_catalog()
 _RULES = load_routing_rules(_CATALOG)
+_ESCALATION = load_escalation(_CATALOG)
 
 
 @pytest.fixture
@@ -26,7 +29,10 @@ def app(monkeypatch):
     fake = SimpleNamespace(
         settings=Settings(project_id="test", intake_secrets={"demo": SECRET}, admin_token=ADMIN),
         catalog=_CATALOG, rules=_RULES, repo=store, outbox=store, publisher=FakePublisher(),
-        clock=FakeClock(), api_keys=FakeApiKeyStore())
+        clock=FakeClock(), api_keys=FakeApiKeyStore(), webhook_store=FakeWebhookStore(),
+        webhook_sender=FakeWebhookSender(unsafe={"https://169.254.169.254/latest"}))
+    fake.escalation, fake.due_cases = _ESCALATION, store
+    fake.lapor_store = FakeLaporStore(store)
     monkeypatch.setattr(bootstrap, "_app", fake)
     return fake
 

@@ -12,6 +12,7 @@ import time
 import pytest
 import requests
 
+from infra.local.run import LOCAL_WEBHOOK_POLICY
 from infra.local.stack import LocalStack, free_port
 from shared.webhook_signature import signed_headers
 
@@ -23,9 +24,17 @@ def stack(tmp_path_factory):
     settings = {
         "SIGAP_INTAKE_SECRETS": json.dumps({
             "demo": "whsec_" + base64.b64encode(secrets.token_bytes(24)).decode(),
-            "simpel": "whsec_" + base64.b64encode(secrets.token_bytes(24)).decode()}),
+            "simpel": "whsec_" + base64.b64encode(secrets.token_bytes(24)).decode(),
+            "warga": "whsec_" + base64.b64encode(secrets.token_bytes(24)).decode()}),
+        # LAPOR!: the stack starts the sandbox (infra/lapor_sandbox); only "warga" complaints are submitted to it,
+        # so the other tests' timelines stay as they were (tests/integration/test_lapor_sync.py)
+        "SIGAP_LAPOR_SUBMIT_SOURCES": "warga",
+        "SIGAP_LAPOR_SANDBOX_REPORTS": "0",
         "SIGAP_ADMIN_TOKEN": secrets.token_urlsafe(24),
         "SIGAP_OUTBOX_GRACE_SECONDS": "0",
+        "SIGAP_ALLOW_CLOCK_OVERRIDE": "1",  # escalation ticks may carry as_of (test_escalation.py)
+        **LOCAL_WEBHOOK_POLICY,
+        "SIGAP_WEBHOOK_RETRY_SCHEDULE": "1,1,1,1",
     }
     local = LocalStack(project=PROJECT, firestore_port=free_port(), pubsub_port=free_port(),
                        gateway_port=free_port(), settings=settings,

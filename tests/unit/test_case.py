@@ -18,6 +18,7 @@ assigned -> triage, assigned -> closed, acknowledged -> in_progress, acknowledge
 acknowledged -> resolved, acknowledged -> triage, acknowledged -> closed, in_progress -> waiting_reporter,
 in_progress -> resolved, in_progress -> triage, in_progress -> closed, waiting_reporter -> in_progress,
 waiting_reporter -> resolved, waiting_reporter -> triage, waiting_reporter -> closed, resolved -> closed,
+acknowledged -> assigned, in_progress -> assigned, waiting_reporter -> assigned,
 resolved -> in_progress, closed -> in_progress""".replace("\n", " ").split(", ")
 
 

@@ -3,7 +3,9 @@
 import json
 from pathlib import Path
 
-from shared.adapters.firestore_cases import QUERY_SHAPES
+from shared.adapters import firestore_cases, firestore_webhooks
+
+QUERY_SHAPES = firestore_cases.QUERY_SHAPES + firestore_webhooks.QUERY_SHAPES
 
 INDEXES = json.loads((Path(__file__).resolve().parents[2] / "infra" / "firestore.indexes.json").read_text())
 

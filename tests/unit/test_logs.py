@@ -39,3 +39,11 @@ def test_reported_logs_the_failure_once_and_reraises(capsys):
         handler()
     lines = [json.loads(line) for line in capsys.readouterr().err.splitlines()]
     assert len(lines) == 1 and lines[0]["severity"] == "ERROR" and lines[0]["function"] == "handler"
+
+
+def test_muted_silences_only_inside_the_block():
+    out = io.StringIO()
+    with logs.muted():
+        logs.log("INFO", "hidden", stream=out)
+    logs.log("INFO", "shown", stream=out)
+    assert [json.loads(line)["message"] for line in out.getvalue().splitlines()] == ["shown"]

@@ -1,0 +1,155 @@
+"""HttpLaporClient: the one module that knows the LAPOR! integration API's wire format
+(docs/lapor-contract.md). When the platform's real documentation is in hand, this
+module changes and nothing else does.
+
+Every call retries transient failures (network errors, timeouts, 5xx, 429, unreadable
+JSON) with exponential backoff and full jitter, honouring ``Retry-After``; a wait
+longer than ``max_retry_after`` is not slept through but raised, so the caller can stop
+its run and leave the rest to the next tick. The token is sent, never logged.
+"""
+from __future__ import annotations
+
+import random
+import time
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any, Callable, Mapping
+
+import requests
+
+from shared import logs
+from shared.domain.lapor import FollowUp, Report
+from shared.ports import LaporAuthError, LaporRejected, LaporUnavailable, ReportPage
+
+API = "/api/v1"
+
+
+@dataclass(frozen=True)
+class RetryPolicy:
+    attempts: int = 4            # tries per call, the first included
+    base_seconds: float = 0.5
+    cap_seconds: float = 8.0
+    max_retry_after: float = 30.0
+
+
+def _time(value: str | None) -> datetime | None:
+    return datetime.fromisoformat(value.replace("Z", "+00:00")) if value else None
+
+
+def report_from_wire(raw: Mapping[str, Any]) -> Report:
+    """The platform's report JSON -> Report. A KeyError/TypeError/ValueError here means a malformed answer."""
+    place, who = raw.get("lokasi") or {}, raw.get("pelapor")
+    return Report(
+        tracking_id=str(raw["tracking_id"]), version=int(raw["versi"]), title=str(raw["judul"]),
+        content=str(raw["isi"]), status=str(raw["status"]), created_at=_time(raw["tanggal_lapor"]),
+        disposed_at=_time(raw.get("tanggal_disposisi")), updated_at=_time(raw.get("diperbarui")),
+        category=raw.get("kategori"), kelurahan=place.get("kelurahan"), address=place.get("alamat"),
+        anonymous=bool(raw.get("anonim")), secret=bool(raw.get("rahasia")),
+        reporter={"name": who.get("nama"), "phone": who.get("telepon"), "email": who.get("email")} if who else None,
+        follow_ups=tuple(FollowUp(str(f["id"]), str(f["oleh"]), str(f["isi"]), _time(f["tanggal"]))
+                         for f in raw.get("tindak_lanjut") or ()),
+        client_ref=raw.get("client_ref"))
+
+
+def complaint_to_wire(complaint: Mapping[str, Any], client_ref: str) -> dict[str, Any]:
+    reporter = complaint.get("reporter")
+    return {"judul": complaint["title"], "isi": complaint["description"], "kategori": complaint.get("category"),
+            "lokasi": {"kelurahan": (complaint.get("location") or {}).get("kelurahan"),
+                       "alamat": (complaint.get("location") or {}).get("address")},
+            "anonim": bool(complaint.get("anonymous")), "rahasia": bool(complaint.get("secret")),
+            "pelapor": {"nama": reporter.get("name"), "telepon": reporter.get("phone"),
+                        "email": reporter.get("email")} if reporter else None,
+            "client_ref": client_ref}
+
+
+class HttpLaporClient:
+    def __init__(self, base_url: str, token: str, *, timeout: float = 10.0, retry: RetryPolicy = RetryPolicy(),
+                 session: requests.Session | None = None, sleep: Callable[[float], None] = time.sleep,
+                 rng: random.Random | None = None):
+        self._base, self._timeout, self._retry = base_url.rstrip("/") + API, timeout, retry
+        self._session = session or requests.Session()
+        self._session.headers.update({"Authorization": f"Bearer {token}", "Accept": "application/json"})
+        self._sleep, self._rng = sleep, rng or random.Random()
+        self.calls = 0  # HTTP requests made, retries included (benchmarks read it)
+
+    def __repr__(self) -> str:  # never show the token
+        return f"HttpLaporClient({self._base!r})"
+
+    # ---- the contract's operations ------------------------------------------------
+    def changed_reports(self, cursor: str | None, limit: int) -> ReportPage:
+        params = {"limit": limit, **({"cursor": cursor} if cursor else {})}
+        body = self._call("list", "GET", "/reports", params=params)
+        try:
+            return ReportPage(tuple(report_from_wire(r) for r in body["data"]),
+                              body.get("next_cursor") or cursor, bool(body["has_more"]))
+        except (KeyError, TypeError, ValueError, AttributeError) as exc:
+            raise LaporUnavailable(f"list: malformed page ({type(exc).__name__})") from None
+
+    def report(self, tracking_id: str) -> Report:
+        body = self._call("get", "GET", f"/reports/{tracking_id}")
+        try:
+            return report_from_wire(body["data"])
+        except (KeyError, TypeError, ValueError, AttributeError) as exc:
+            raise LaporUnavailable(f"get: malformed report ({type(exc).__name__})") from None
+
+    def post_follow_up(self, tracking_id: str, text: str, client_ref: str) -> str:
+        body = self._call("follow_up", "POST", f"/reports/{tracking_id}/tindak-lanjut",
+                          json={"isi": text, "client_ref": client_ref})
+        return str((body.get("data") or {}).get("id", ""))
+
+    def change_status(self, tracking_id: str, status: str, note: str | None, client_ref: str) -> None:
+        self._call("status", "POST", f"/reports/{tracking_id}/status",
+                   json={"status": status, "catatan": note, "client_ref": client_ref})
+
+    def submit(self, complaint: dict, client_ref: str) -> str:
+        body = self._call("submit", "POST", "/reports", json=complaint_to_wire(complaint, client_ref))
+        try:
+            return str(body["data"]["tracking_id"])
+        except (KeyError, TypeError) as exc:
+            raise LaporUnavailable(f"submit: malformed answer ({type(exc).__name__})") from None
+
+    # ---- transport, retries ---------------------------------------------------------
+    def _call(self, operation: str, method: str, path: str, **kwargs: Any) -> dict[str, Any]:
+        policy = self._retry
+        for attempt in range(1, policy.attempts + 1):
+            try:
+                return self._once(operation, method, path, **kwargs)
+            except LaporUnavailable as exc:
+                if attempt == policy.attempts or (exc.retry_after or 0) > policy.max_retry_after:
+                    raise
+                ceiling = min(policy.cap_seconds, policy.base_seconds * 2 ** (attempt - 1))
+                wait = max(self._rng.uniform(ceiling / 2, ceiling), exc.retry_after or 0.0)
+                logs.warning("lapor: call failed; retrying", operation=operation, attempt=attempt,
+                             status=exc.status, error=str(exc)[:120], wait_seconds=round(wait, 2))
+                self._sleep(wait)
+        raise AssertionError("unreachable")
+
+    def _once(self, operation: str, method: str, path: str, **kwargs: Any) -> dict[str, Any]:
+        self.calls += 1
+        try:
+            response = self._session.request(method, self._base + path, timeout=self._timeout, **kwargs)
+        except requests.RequestException as exc:
+            raise LaporUnavailable(f"{operation}: {type(exc).__name__}") from None
+        status = response.status_code
+        if status in (401, 403):
+            raise LaporAuthError(f"{operation}: the platform refused the token ({status})", status=status)
+        if status == 429 or status >= 500:
+            raise LaporUnavailable(f"{operation}: HTTP {status}", status=status,
+                                   retry_after=_retry_after(response.headers.get("Retry-After")))
+        try:
+            body = response.json()
+        except ValueError:
+            raise LaporUnavailable(f"{operation}: unreadable JSON (HTTP {status})", status=status) from None
+        if status >= 400:
+            code = (body.get("error") or {}).get("code") if isinstance(body, dict) else None
+            raise LaporRejected(f"{operation}: HTTP {status} {code or ''}".strip(), status=status)
+        if not isinstance(body, dict):
+            raise LaporUnavailable(f"{operation}: the answer is not a JSON object", status=status)
+        return body
+
+
+def _retry_after(value: str | None) -> float | None:
+    try:
+        return max(0.0, float(value)) if value else None
+    except ValueError:
+        return None  # an HTTP date: fall back to our own backoff

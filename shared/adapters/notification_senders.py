@@ -1,0 +1,81 @@
+"""Channels that reach people: e-mail over SMTP, a Telegram Bot API compatible
+sender (base URL configurable, so it can point at a local stand-in), and a generic
+JSON webhook. One ``send`` per message, with the delivery engine's signature."""
+from __future__ import annotations
+
+import smtplib
+from dataclasses import dataclass
+from datetime import datetime
+from email.message import EmailMessage
+from typing import Any
+
+import requests
+
+from shared.domain.webhooks import Outcome
+
+
+@dataclass(frozen=True)
+class SmtpSettings:
+    host: str
+    port: int = 587
+    sender: str = "Sigap Kota Metro <sigap@metrokota.go.id>"
+    username: str | None = None
+    password: str | None = None
+    starttls: bool = True
+
+
+class NotificationSender:
+    def __init__(self, *, smtp: SmtpSettings | None, telegram_base: str, telegram_token: str | None,
+                 webhook_sender: Any, timeout: tuple[float, float] = (3.0, 10.0)):
+        self._smtp, self._telegram_base, self._telegram_token = smtp, telegram_base.rstrip("/"), telegram_token
+        self._webhooks, self._timeout = webhook_sender, timeout
+        self._session = requests.Session()
+
+    def check(self, url: str) -> None:  # channels are configuration, not user input
+        return None
+
+    def send(self, url: str, secret: str, message_id: str, body: dict, at: datetime) -> Outcome:
+        channel, data = url.rstrip(":"), body["data"]
+        if channel == "email":
+            return self._email(data["address"], data["subject"], data["text"], message_id)
+        if channel == "telegram":
+            return self._telegram(data["address"], data["text"])
+        if channel == "webhook":
+            payload = {"type": body["type"], "timestamp": body["timestamp"],
+                       "data": {k: v for k, v in data.items() if k != "address"}}
+            return self._webhooks.send(data["address"], secret, message_id, payload, at)
+        return Outcome(None, f"unknown channel {channel}")
+
+    def _email(self, address: str, subject: str, text: str, message_id: str) -> Outcome:
+        if self._smtp is None:
+            return Outcome(None, "SMTP is not configured (SIGAP_SMTP_HOST)")
+        message = EmailMessage()
+        message["From"], message["To"], message["Subject"] = self._smtp.sender, address, subject
+        message["Message-ID"] = f"<{message_id}@sigap>"  # the same id on every retry
+        message.set_content(text)
+        try:
+            with smtplib.SMTP(self._smtp.host, self._smtp.port, timeout=self._timeout[1]) as smtp:
+                if self._smtp.starttls:
+                    smtp.starttls()
+                if self._smtp.username:
+                    smtp.login(self._smtp.username, self._smtp.password or "")
+                smtp.send_message(message)
+        except (OSError, smtplib.SMTPException) as exc:
+            return Outcome(None, type(exc).__name__)
+        return Outcome(250)
+
+    def _telegram(self, chat_id: str, text: str) -> Outcome:
+        if not self._telegram_token:
+            return Outcome(None, "Telegram is not configured (SIGAP_TELEGRAM_BOT_TOKEN)")
+        try:
+            response = self._session.post(f"{self._telegram_base}/bot{self._telegram_token}/sendMessage",
+                                          json={"chat_id": chat_id, "text": text}, timeout=self._timeout)
+        except requests.RequestException as exc:
+            return Outcome(None, type(exc).__name__)
+        retry_after = None
+        if response.status_code == 429:
+            try:
+                retry_after = float(response.json().get("parameters", {}).get("retry_after"))
+            except (ValueError, TypeError, AttributeError):
+                retry_after = None
+        return Outcome(response.status_code, None if response.ok else f"HTTP {response.status_code}", retry_after)

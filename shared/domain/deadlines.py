@@ -1,0 +1,143 @@
+"""A case's clock: which deadline runs, how far it has climbed, when to look again.
+Pure. The effects (acknowledged, follow-up given, paused, resumed, re-routed,
+re-classified, stopped) return a new clock; the caller stores it with a timeline entry.
+
+Rules (docs/escalation.md):
+- triage: ``triage_days`` after the case arrived at the coordinator (each arrival);
+- first response (acknowledgement or first follow-up): ``first_response_days`` after the
+  first assignment to a unit; re-routing keeps the time already spent;
+- completion: ``completion_days`` of the case's SLA class (+ working days spent paused)
+  after the anchor, the national platform's received instant when there is one;
+- a missed deadline climbs one level; every ``step_days`` more without an answer climbs
+  one more, up to the top of the chain of authority; a reminder comes
+  ``reminder_days_before`` the deadline, at level 0 only.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass, replace
+from datetime import datetime
+from enum import Enum
+
+from shared.domain.calendar import WorkingCalendar
+from shared.domain.escalation_policy import EscalationPolicy
+
+
+class Stage(str, Enum):
+    TRIAGE = "triage"
+    FIRST_RESPONSE = "first_response"
+    COMPLETION = "completion"
+    DONE = "done"
+
+
+@dataclass(frozen=True)
+class CaseClock:
+    anchor_at: datetime              # counting starts here (national received, else created)
+    sla_days: int                    # the SLA class of the case's category
+    stage: Stage
+    stage_since: datetime            # when the running deadline started to run
+    top_level: int                   # the length of the chain of authority of the stage's unit
+    deadline_at: datetime | None = None  # the running stage's deadline (level 0)
+    level: int = 0                   # escalation level reached on the running deadline
+    reminded: bool = False
+    assigned_at: datetime | None = None   # first assignment to a unit (first-response clock)
+    responded_at: datetime | None = None  # acknowledgement or first follow-up
+    paused_at: datetime | None = None
+    pause_reason: str | None = None
+    paused_days: int = 0             # whole working days spent waiting for the reporter
+    next_due_at: datetime | None = None   # when the escalation tick must look at the case
+
+    @property
+    def running(self) -> bool:
+        return self.stage is not Stage.DONE and self.paused_at is None
+
+
+@dataclass(frozen=True)
+class ClockRules:
+    policy: EscalationPolicy
+    calendar: WorkingCalendar
+
+    # -- deadlines ------------------------------------------------------------------
+    def stage_deadline(self, clock: CaseClock) -> datetime | None:
+        cal, cls = self.calendar, self.policy.sla_class(clock.sla_days)
+        if clock.stage is Stage.TRIAGE:
+            return cal.add_working_days(clock.stage_since, self.policy.triage_days)
+        if clock.stage is Stage.FIRST_RESPONSE:
+            return cal.add_working_days(clock.assigned_at or clock.stage_since, cls.first_response_days)
+        if clock.stage is Stage.COMPLETION:
+            return cal.add_working_days(clock.anchor_at, cls.completion_days + clock.paused_days)
+        return None
+
+    def level_deadline(self, clock: CaseClock) -> datetime | None:
+        """When the running deadline, at the clock's level, is missed."""
+        if clock.deadline_at is None or clock.level >= clock.top_level:
+            return None
+        if clock.level == 0:
+            return clock.deadline_at
+        return self.calendar.add_working_days(clock.deadline_at, clock.level * self.policy.step_days)
+
+    def reminder_at(self, clock: CaseClock) -> datetime | None:
+        days = self.policy.reminder_days_before
+        if clock.level or clock.reminded or not days or clock.deadline_at is None:
+            return None
+        at = self.calendar.working_days_before(clock.deadline_at, days)
+        return at if at > clock.stage_since else None  # no reminder the moment a stage starts
+
+    def settled(self, clock: CaseClock) -> CaseClock:
+        """The clock with its deadline and next due instant recomputed."""
+        clock = replace(clock, deadline_at=self.stage_deadline(clock))
+        if not clock.running:
+            return replace(clock, next_due_at=None)
+        return replace(clock, next_due_at=self.reminder_at(clock) or self.level_deadline(clock))
+
+    def _enter(self, clock: CaseClock, stage: Stage, now: datetime, **changes) -> CaseClock:
+        return self.settled(replace(clock, stage=stage, stage_since=now, level=0, reminded=False, **changes))
+
+    # -- effects --------------------------------------------------------------------
+    def start(self, *, anchor_at: datetime, now: datetime, sla_days: int, at_triage: bool,
+              top_level: int) -> CaseClock:
+        """The clock of a freshly routed case (assigned to a unit, or waiting at triage)."""
+        stage = Stage.TRIAGE if at_triage else Stage.FIRST_RESPONSE
+        return self.settled(CaseClock(anchor_at=anchor_at, sla_days=sla_days, stage=stage, stage_since=now,
+                                      top_level=top_level, assigned_at=None if at_triage else now))
+
+    def responded(self, clock: CaseClock, now: datetime) -> CaseClock:
+        """Acknowledgement (claim) or a follow-up: answers the first-response deadline;
+        the completion clock keeps running. A second answer changes nothing."""
+        if clock.responded_at is not None or clock.stage is not Stage.FIRST_RESPONSE:
+            return clock if clock.responded_at else replace(clock, responded_at=now)
+        return self._enter(clock, Stage.COMPLETION, now, responded_at=now)
+
+    acknowledged = responded
+    follow_up_given = responded
+
+    def paused(self, clock: CaseClock, now: datetime, reason: str) -> CaseClock:
+        """Waiting for the reporter or a field inspection: the completion clock stops.
+        Pausing answers the first response (the unit has acted)."""
+        if clock.paused_at is not None or clock.stage is Stage.DONE:
+            return clock
+        clock = self.responded(clock, now)
+        return self.settled(replace(clock, paused_at=now, pause_reason=reason))
+
+    def resumed(self, clock: CaseClock, now: datetime) -> CaseClock:
+        """The wait is over: the completion deadline moves by the whole working days spent paused."""
+        if clock.paused_at is None:
+            return clock
+        spent = self.calendar.working_days_between(clock.paused_at, now)
+        return self.settled(replace(clock, paused_at=None, pause_reason=None, paused_days=clock.paused_days + spent))
+
+    def rerouted(self, clock: CaseClock, now: datetime, *, to_triage: bool, top_level: int) -> CaseClock:
+        """A new unit (or back to triage). Time already spent is kept: the first-response
+        clock still counts from the first assignment, completion from the anchor."""
+        if to_triage:
+            return self._enter(clock, Stage.TRIAGE, now, top_level=top_level)
+        stage = Stage.COMPLETION if clock.responded_at else Stage.FIRST_RESPONSE
+        return self._enter(clock, stage, now, top_level=top_level, assigned_at=clock.assigned_at or now)
+
+    def reclassified(self, clock: CaseClock, sla_days: int) -> CaseClock:
+        """Another category, maybe another SLA class: same anchor, same time spent."""
+        self.policy.sla_class(sla_days)  # KeyError for an unknown class
+        return self.settled(replace(clock, sla_days=sla_days))
+
+    def stopped(self, clock: CaseClock, now: datetime) -> CaseClock:
+        """Resolved or closed: nothing more is due."""
+        return replace(clock, stage=Stage.DONE, stage_since=now, deadline_at=None, next_due_at=None)

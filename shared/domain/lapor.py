@@ -1,0 +1,169 @@
+"""The national LAPOR! platform as Sigap sees it: reports, their statuses, and the
+outbox items Sigap owes the platform. Pure, no I/O. The wire format is the client's
+business (shared/adapters/lapor_client.py); see docs/lapor-contract.md."""
+from __future__ import annotations
+
+import random
+from dataclasses import dataclass, field, replace
+from datetime import datetime, timedelta
+from enum import Enum
+from typing import Any, Mapping
+
+from shared.domain.case import Case, CaseStatus, Reporter
+
+SOURCE = "lapor"
+
+# National statuses (DOMAIN.md; exact spellings are an assumption, kept here only).
+BELUM_TERVERIFIKASI, BELUM_DITINDAKLANJUTI = "Belum Terverifikasi", "Belum Ditindaklanjuti"
+PROSES, SELESAI, ARSIP = "Proses", "Selesai", "Arsip"
+LAPOR_STATUSES = (BELUM_TERVERIFIKASI, BELUM_DITINDAKLANJUTI, PROSES, SELESAI, ARSIP)
+
+# What the platform must show for each Sigap status (push). None: nothing to tell yet.
+TO_LAPOR: Mapping[CaseStatus, str | None] = {
+    CaseStatus.RECEIVED: None, CaseStatus.TRIAGE: None,
+    CaseStatus.ASSIGNED: BELUM_DITINDAKLANJUTI, CaseStatus.ACKNOWLEDGED: BELUM_DITINDAKLANJUTI,
+    CaseStatus.IN_PROGRESS: PROSES, CaseStatus.WAITING_REPORTER: PROSES, CaseStatus.RESOLVED: PROSES,
+    CaseStatus.CLOSED: SELESAI,
+}
+# National statuses that end a case in Sigap (pull). The others only add to the timeline.
+CLOSING = frozenset({SELESAI, ARSIP})
+
+
+def case_id_for_tracking(tracking_id: str) -> str:
+    return f"lapor-{tracking_id}"
+
+
+def case_id_for_report(report: "Report") -> str:
+    """A report Sigap submitted belongs to the city case it came from; any other is ``lapor-<tracking id>``."""
+    ref = report.client_ref or ""
+    if ref.endswith("-submit") and "~" in ref:
+        return ref.split("~", 1)[0]
+    return case_id_for_tracking(report.tracking_id)
+
+
+@dataclass(frozen=True)
+class FollowUp:
+    """A tindak lanjut: one answer on a report, by the agency or the reporter."""
+    id: str
+    author: str   # "instansi", "pelapor" or "admin"
+    text: str
+    at: datetime
+
+
+@dataclass(frozen=True)
+class Report:
+    tracking_id: str
+    version: int            # grows with every change of the report on the platform
+    title: str
+    content: str
+    status: str
+    created_at: datetime
+    disposed_at: datetime | None = None   # when the platform forwarded it to the city
+    updated_at: datetime | None = None
+    category: str | None = None
+    kelurahan: str | None = None
+    address: str | None = None
+    anonymous: bool = False
+    secret: bool = False
+    reporter: Mapping[str, str | None] | None = None   # absent when anonymous and hidden by the platform
+    follow_ups: tuple[FollowUp, ...] = ()
+    client_ref: str | None = None    # set on a report Sigap submitted: the submission's outbox item id
+
+
+def case_from_report(report: Report, now: datetime) -> Case:
+    who = report.reporter or {}
+    reporter = Reporter(who.get("name"), who.get("phone"), who.get("email"), report.anonymous) \
+        if (who or report.anonymous) else None
+    location = {k: v for k, v in (("kelurahan", report.kelurahan), ("address", report.address)) if v}
+    return Case(
+        id=case_id_for_tracking(report.tracking_id), source=SOURCE, external_id=report.tracking_id,
+        title=report.title, description=report.content, created_at=now, category_hint=report.category,
+        location=location or None, reporter=reporter, secret=report.secret, channel="lapor",
+        occurred_at=report.created_at, national_received_at=report.disposed_at or report.created_at,
+        lapor_tracking_id=report.tracking_id, lapor_state=report_state(report))
+
+
+def report_state(report: Report) -> dict[str, Any]:
+    return {"version": report.version, "status": report.status, "follow_ups": len(report.follow_ups)}
+
+
+def is_newer(report: Report, case: Case) -> bool:
+    """Out-of-order or repeated deliveries of a report never overwrite a newer one."""
+    return report.version > int((case.lapor_state or {}).get("version", -1))
+
+
+def change_detail(report: Report, known_follow_ups: int) -> dict[str, Any]:
+    """The timeline detail of a changed report: status and new follow-ups (ids and authors;
+    a secret report's follow-up text stays out of the timeline)."""
+    new = report.follow_ups[known_follow_ups:]
+    return {"version": report.version, "lapor_status": report.status,
+            "follow_ups": [{"id": f.id, "author": f.author, "at": f.at,
+                            **({} if report.secret else {"text": f.text})} for f in new]}
+
+
+# ---- what Sigap owes the platform (lapor_outbox) ---------------------------------------
+
+class ItemKind(str, Enum):
+    SUBMIT = "submit"          # a city-originated complaint: get a tracking id
+    FOLLOW_UP = "follow_up"    # a unit's tindak lanjut
+    STATUS = "status"          # a status change the platform must show
+
+
+class ItemState(str, Enum):
+    PENDING = "pending"
+    DEAD = "dead"              # parked after too many failures; an admin re-drives it
+
+
+@dataclass(frozen=True)
+class OutboxItem:
+    case_id: str
+    seq: int                   # the case's timeline seq: orders the items of one case
+    kind: ItemKind
+    payload: Mapping[str, Any]
+    created_at: datetime
+    state: ItemState = ItemState.PENDING
+    attempts: int = 0
+    next_attempt_at: datetime | None = None
+    last_error: str | None = None
+    version: Any = field(default=None, compare=False)
+
+    @property
+    def id(self) -> str:
+        """Sorts by case, then by seq: the order of delivery within a case."""
+        return f"{self.case_id}~{self.seq:05d}-{self.kind.value}"
+
+
+@dataclass(frozen=True)
+class Backoff:
+    base_seconds: float = 2.0
+    cap_seconds: float = 600.0
+    max_attempts: int = 8      # then the item is parked as dead
+
+    def delay(self, attempt: int, rng: random.Random | None = None) -> float:
+        """Exponential with full jitter: uniform in [base*2^(n-1)/2, base*2^(n-1)], capped."""
+        ceiling = min(self.cap_seconds, self.base_seconds * (2 ** max(0, attempt - 1)))
+        return (rng or random).uniform(ceiling / 2, ceiling)
+
+
+def after_failure(item: OutboxItem, error: str, now: datetime, backoff: Backoff,
+                  retry_after: float | None = None, rng: random.Random | None = None) -> OutboxItem:
+    attempts = item.attempts + 1
+    if attempts >= backoff.max_attempts:
+        return replace(item, attempts=attempts, state=ItemState.DEAD, last_error=error[:200], next_attempt_at=None)
+    wait = max(backoff.delay(attempts, rng), retry_after or 0.0)
+    return replace(item, attempts=attempts, last_error=error[:200], next_attempt_at=now + timedelta(seconds=wait))
+
+
+def redriven(item: OutboxItem, now: datetime) -> OutboxItem:
+    return replace(item, state=ItemState.PENDING, attempts=0, next_attempt_at=now, last_error=None)
+
+
+def status_item(case: Case, seq: int, status: CaseStatus, at: datetime, note: str | None = None) -> OutboxItem | None:
+    lapor_status = TO_LAPOR.get(status)
+    if lapor_status is None:
+        return None
+    return OutboxItem(case.id, seq, ItemKind.STATUS, {"status": lapor_status, "note": note}, at)
+
+
+def follow_up_item(case: Case, seq: int, text: str, unit_id: str | None, at: datetime) -> OutboxItem:
+    return OutboxItem(case.id, seq, ItemKind.FOLLOW_UP, {"text": text, "unit_id": unit_id, "at": at}, at)

@@ -1,0 +1,200 @@
+"""What a unit (and the coordinator) can do to a case: one pure function per action,
+checked against the status table, with its timeline entry, its clock effect, its
+events and what the national platform must be told. No I/O.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass, field, replace
+from datetime import datetime
+from typing import Any, Callable, Mapping
+
+from shared.domain.case import Case, CaseStatus, TimelineEntry, can_transition
+from shared.domain.catalog import Catalog
+from shared.domain.events import COMPLAINT_ASSIGNED, COMPLAINT_RESOLVED, COMPLAINT_TRIAGED, COMPLAINT_UPDATED, DomainEvent
+from shared.domain.lapor import follow_up_item, status_item
+
+S = CaseStatus
+WORKING = frozenset({S.ASSIGNED, S.ACKNOWLEDGED, S.IN_PROGRESS, S.WAITING_REPORTER})
+COORDINATOR_ACTIONS = frozenset({"accept", "reject", "reassign", "merge", "reopen", "change_category"})
+
+
+class ActionRefused(Exception):
+    def __init__(self, status: int, code: str, message: str, field: str | None = None):
+        super().__init__(message)
+        self.status, self.code, self.message, self.field = status, code, message, field
+
+
+@dataclass(frozen=True)
+class Actor:
+    id: str                       # who, for the timeline: "unit:dlh:<key id>" or "admin"
+    unit_id: str | None = None    # the unit a key is scoped to; None for the admin token
+    coordinator: bool = False     # the admin token, or a key of the triage unit (diskominfo)
+
+
+@dataclass(frozen=True)
+class Change:
+    case: Case
+    entry: TimelineEntry
+    events: tuple[DomainEvent, ...] = ()
+    lapor_items: tuple[Any, ...] = ()
+    extra: Mapping[str, Any] = field(default_factory=dict)
+
+
+@dataclass(frozen=True)
+class Context:
+    catalog: Catalog
+    rules: Any | None  # ClockRules, or None when escalation is not configured
+    now: datetime
+
+
+def _refuse(case: Case, action: str) -> ActionRefused:
+    return ActionRefused(409, "invalid_transition",
+                         f"'{action}' does not apply to a case in status '{case.status.value}'", "status")
+
+
+def _move(case: Case, ctx: Context, actor: Actor, action: str, to: CaseStatus, *, clock=None, tell: str | None = None,
+          note: str | None = None, events: tuple[str, ...] = (), same: bool = False, **detail: Any) -> Change:
+    """The change of one action; ``same`` lets an action keep the status it finds."""
+    if not (same and case.status is to) and not can_transition(case.status, to):
+        raise _refuse(case, action)
+    entry = case.next_entry(ctx.now, actor.id, action, status=to.value, **detail)
+    changes = {"clock": clock} if clock is not None else {}
+    moved = case.moved_to(to, ctx.now, entry, **changes) if case.status is not to else \
+        replace(case, updated_at=ctx.now, timeline_length=entry.seq, **changes)
+    if "unit_id" in detail and detail["unit_id"] != case.unit_id:
+        moved = replace(moved, unit_id=detail["unit_id"])
+    if "category" in detail:
+        moved = replace(moved, category=detail["category"])
+    data = {"action": action, "from": case.status.value, "to": to.value, "unit_id": moved.unit_id}
+    made = [DomainEvent(f"{case.id}.{entry.id}", COMPLAINT_UPDATED, case.id, ctx.now, data)]
+    made += [DomainEvent(f"{case.id}.{entry.id}.{kind}", kind, case.id, ctx.now,
+                         {"unit_id": moved.unit_id, "category": moved.category}) for kind in events]
+    items = []
+    if tell is not None:
+        items.append(follow_up_item(moved, entry.seq, tell, moved.unit_id, ctx.now))
+    elif to is not case.status and (item := status_item(moved, entry.seq, to, ctx.now, note)):
+        items.append(item)
+    return Change(moved, entry, tuple(made), tuple(items))
+
+
+def _clock(ctx: Context, case: Case, effect: str, *args: Any, **kwargs: Any):
+    """The case's clock after one of ClockRules' effects (responded, paused, ...), if it has one."""
+    if ctx.rules is None or case.clock is None:
+        return None
+    return getattr(ctx.rules, effect)(case.clock, *args, **kwargs)
+
+
+def _unit(ctx: Context, unit_id: Any, field_name: str) -> str:
+    if not isinstance(unit_id, str) or unit_id not in ctx.catalog.units:
+        raise ActionRefused(422, "unknown_unit", f"{field_name} must be a known unit id", field_name)
+    return unit_id
+
+
+def acknowledge(case, p, actor, ctx):
+    return _move(case, ctx, actor, "acknowledged", S.ACKNOWLEDGED, clock=_clock(ctx, case, "responded", ctx.now))
+
+
+def follow_up(case, p, actor, ctx):
+    if case.status not in WORKING:
+        raise _refuse(case, "follow_up")
+    clock = _clock(ctx, case, "responded", ctx.now)
+    if clock is not None:
+        clock = ctx.rules.resumed(clock, ctx.now)
+    public = p["visibility"] == "public"
+    return _move(case, ctx, actor, "follow_up", S.IN_PROGRESS, clock=clock, tell=p["text"] if public else None,
+                 same=True, text=p["text"], visibility=p["visibility"], attachments=list(p.get("attachments") or []))
+
+
+def request_reroute(case, p, actor, ctx):
+    if case.status not in WORKING:
+        raise _refuse(case, "request_reroute")
+    suggested = _unit(ctx, p["suggested_unit"], "suggested_unit") if p.get("suggested_unit") else None
+    triage = ctx.catalog.triage_unit
+    clock = _clock(ctx, case, "rerouted", ctx.now, to_triage=True,
+                   top_level=len(ctx.catalog.chain_of_authority(triage)))
+    return _move(case, ctx, actor, "reroute_requested", S.TRIAGE, clock=clock, events=(COMPLAINT_TRIAGED,),
+                 reason=p["reason"], suggested_unit=suggested, from_unit=case.unit_id, unit_id=triage)
+
+
+def wait_reporter(case, p, actor, ctx):
+    return _move(case, ctx, actor, "waiting_reporter", S.WAITING_REPORTER,
+                 clock=_clock(ctx, case, "paused", ctx.now, p["reason"]), reason=p["reason"])
+
+
+def resume(case, p, actor, ctx):
+    if case.status is not S.WAITING_REPORTER:
+        raise _refuse(case, "resume")
+    return _move(case, ctx, actor, "resumed", S.IN_PROGRESS, clock=_clock(ctx, case, "resumed", ctx.now))
+
+
+def resolve(case, p, actor, ctx):
+    if case.status not in WORKING:
+        raise _refuse(case, "resolve")
+    return _move(case, ctx, actor, "resolved", S.RESOLVED, events=(COMPLAINT_RESOLVED,),
+                 clock=_clock(ctx, case, "paused", ctx.now, "menunggu validasi koordinator"),
+                 resolution=p["resolution"], evidence=list(p.get("evidence") or []))
+
+
+def accept(case, p, actor, ctx):
+    if case.status is not S.RESOLVED:
+        raise _refuse(case, "accept")
+    return _move(case, ctx, actor, "resolution_accepted", S.CLOSED, clock=_clock(ctx, case, "stopped", ctx.now),
+                 note=p.get("note"))
+
+
+def reject(case, p, actor, ctx):
+    if case.status is not S.RESOLVED:
+        raise _refuse(case, "reject")
+    return _move(case, ctx, actor, "resolution_rejected", S.IN_PROGRESS, clock=_clock(ctx, case, "resumed", ctx.now),
+                 reason=p["reason"])
+
+
+def reassign(case, p, actor, ctx):
+    unit_id = _unit(ctx, p["unit_id"], "unit_id")
+    if case.status not in WORKING | {S.TRIAGE}:
+        raise _refuse(case, "reassign")
+    clock = _clock(ctx, case, "rerouted", ctx.now, to_triage=False,
+                   top_level=len(ctx.catalog.chain_of_authority(unit_id)))
+    return _move(case, ctx, actor, "reassigned", S.ASSIGNED, clock=clock, events=(COMPLAINT_ASSIGNED,), same=True,
+                 unit_id=unit_id, from_unit=case.unit_id, reason=p.get("reason"))
+
+
+def merge(case, p, actor, ctx):
+    if p["into"] == case.id:
+        raise ActionRefused(422, "invalid_field", "a case cannot be merged into itself", "into")
+    return _move(case, ctx, actor, "merged", S.CLOSED, clock=_clock(ctx, case, "stopped", ctx.now),
+                 into=p["into"], note=f"digabung ke laporan {p['into']}")
+
+
+def reopen(case, p, actor, ctx):
+    if case.status is not S.CLOSED:
+        raise _refuse(case, "reopen")
+    unit_id = case.unit_id or ctx.catalog.triage_unit
+    clock = _clock(ctx, case, "rerouted", ctx.now, to_triage=False,
+                   top_level=len(ctx.catalog.chain_of_authority(unit_id)))
+    return _move(case, ctx, actor, "reopened", S.IN_PROGRESS, clock=clock, reason=p["reason"])
+
+
+def change_category(case, p, actor, ctx):
+    category = ctx.catalog.categories.get(p["category"])
+    if category is None:
+        raise ActionRefused(422, "unknown_category", "category must be a known code", "category")
+    if case.status in (S.RECEIVED, S.CLOSED):  # not routed yet, or done
+        raise _refuse(case, "change_category")
+    return _move(case, ctx, actor, "recategorised", case.status, same=True,
+                 clock=_clock(ctx, case, "reclassified", category.sla_days),
+                 category=category.code, from_category=case.category)
+
+
+ACTIONS: Mapping[str, Callable[[Case, Mapping[str, Any], Actor, Context], Change]] = {
+    "acknowledge": acknowledge, "follow_up": follow_up, "request_reroute": request_reroute,
+    "wait_reporter": wait_reporter, "resume": resume, "resolve": resolve,
+    "accept": accept, "reject": reject, "reassign": reassign, "merge": merge, "reopen": reopen,
+    "change_category": change_category,
+}
+
+
+def apply_action(case: Case, action: str, params: Mapping[str, Any], actor: Actor, ctx: Context) -> Change:
+    if action in COORDINATOR_ACTIONS and not actor.coordinator:
+        raise ActionRefused(403, "coordinator_only", f"'{action}' is the coordinator's (Diskominfo) to do", "action")
+    return ACTIONS[action](case, params, actor, ctx)

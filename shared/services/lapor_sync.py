@@ -1,0 +1,176 @@
+"""sync_from_lapor: pull what the national platform disposed to the city, incrementally.
+
+One run holds the pull lease, reads pages of reports changed since the stored cursor,
+and stores each page in one commit that also moves the cursor: a new report becomes
+case ``lapor-<tracking id>`` with its ``complaint.received`` event (routing follows),
+a changed report updates its case and adds a timeline entry, a repeated or older
+version changes nothing. The run stops before its time budget and leaves the rest to
+the next tick. A page that still fails after the client's retries is reported (ERROR
+log and an ``integration.alert`` event) and the cursor stays before it: never skipped.
+"""
+from __future__ import annotations
+
+import time
+import uuid
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass, replace
+from datetime import datetime
+from typing import Sequence
+
+from shared import logs
+from shared.domain.case import Case, CaseStatus, TimelineEntry, can_transition
+from shared.domain.events import COMPLAINT_RECEIVED, INTEGRATION_ALERT, DomainEvent
+from shared.domain.lapor import (CLOSING, Report, case_from_report, case_id_for_report, change_detail, is_newer,
+                                 report_state)
+from shared.ports import Clock, Conflict, EventPublisher, LaporClient, LaporError, LaporStore, Lease, Outbox
+from shared.services.outbox import announce
+
+PULL = "pull"
+ACTOR = "lapor"
+
+
+@dataclass(frozen=True)
+class SyncLimits:
+    page_size: int = 100          # <= 100: a page and its cursor fit one Firestore commit (500 writes)
+    budget_seconds: float = 240.0  # stop starting pages after this (the function times out at 300 s)
+    lease_seconds: float = 330.0  # > the function's timeout: a crashed run's lease expires after it
+    page_attempts: int = 3        # store attempts of one page (a case changed under us: re-read)
+
+
+@dataclass
+class SyncRun:
+    outcome: str = "done"     # done, busy, budget, failed, lease-lost
+    pages: int = 0
+    created: int = 0
+    updated: int = 0
+    unchanged: int = 0
+    cursor: str | None = None
+
+
+def sync_from_lapor(*, client: LaporClient, store: LaporStore, outbox: Outbox, publisher: EventPublisher,
+                    clock: Clock, limits: SyncLimits = SyncLimits(), owner: str | None = None) -> SyncRun:
+    run, started = SyncRun(), time.monotonic()
+    lease = store.claim(PULL, owner or uuid.uuid4().hex, clock.now(), limits.lease_seconds)
+    if lease is None:
+        logs.info("lapor sync: another run holds the lease; nothing to do")
+        return SyncRun(outcome="busy")
+    run.cursor = lease.cursor
+    try:
+        while True:
+            if time.monotonic() - started > limits.budget_seconds:
+                run.outcome = "budget"
+                logs.info("lapor sync: time budget used; the next tick continues", cursor=run.cursor)
+                break
+            try:
+                page = client.changed_reports(run.cursor, min(limits.page_size, 100))
+            except LaporError as exc:
+                run.outcome = "failed"
+                alert(publisher, clock, "lapor sync: a page failed after retries; the cursor stays before it",
+                      "Sinkronisasi LAPOR! gagal membaca satu halaman laporan setelah beberapa percobaan; "
+                      "akan dicoba lagi pada jadwal berikutnya",
+                      cursor=run.cursor, status=exc.status, error=str(exc)[:200], kind=type(exc).__name__)
+                break
+            if page.reports:
+                lease = _store(page.reports, page.next_cursor, lease, store=store, outbox=outbox,
+                               publisher=publisher, clock=clock, run=run, attempts=limits.page_attempts)
+                if lease is None:
+                    run.outcome = "lease-lost"
+                    break
+                run.pages += 1
+                run.cursor = page.next_cursor
+            if not page.has_more:
+                break
+            if not page.reports:  # an empty page that claims more: do not loop on it
+                run.outcome = "failed"
+                alert(publisher, clock, "lapor sync: an empty page said has_more; stopped",
+                      "Sinkronisasi LAPOR! menerima halaman kosong yang tidak wajar; dihentikan", cursor=run.cursor)
+                break
+    finally:
+        if lease is not None:
+            store.release(lease)
+    logs.info("lapor sync finished", outcome=run.outcome, pages=run.pages, created=run.created,
+              updated=run.updated, unchanged=run.unchanged, cursor=run.cursor)
+    return run
+
+
+def _store(reports: Sequence[Report], cursor: str | None, lease: Lease, *, store: LaporStore, outbox: Outbox,
+           publisher: EventPublisher, clock: Clock, run: SyncRun, attempts: int) -> Lease | None:
+    latest: dict[str, Report] = {}
+    for report in reports:  # the same report twice on a page, or out of order: keep the newest
+        if report.tracking_id not in latest or report.version > latest[report.tracking_id].version:
+            latest[report.tracking_id] = report
+    # A page of first versions of reports not sent by Sigap is almost surely all new: write it
+    # blind (create() fails the whole commit if any case exists) and read only if that fails.
+    blind = all(r.version == 1 and not r.client_ref for r in latest.values())
+    for attempt in range(1, attempts + 1 + blind):
+        now = clock.now()
+        existing = {} if blind else store.cases([case_id_for_report(latest[t]) for t in sorted(latest)])
+        new, changed, unchanged = [], [], 0
+        for tracking_id in sorted(latest):
+            report = latest[tracking_id]
+            case = existing.get(case_id_for_report(report))
+            if case is None:
+                new.append(_created(report, now))
+            elif is_newer(report, case):
+                changed.append(_changed(case, report, now))
+            else:
+                unchanged += 1
+        try:
+            lease = store.store_page(lease, cursor, new, changed)
+        except Conflict:  # a case exists or changed under us (re-read and retry), or the lease was taken over
+            if not blind:
+                logs.warning("lapor sync: page write lost a race; re-reading", attempt=attempt, cursor=cursor)
+            blind = False
+            continue
+        run.created += len(new)
+        run.updated += len(changed)
+        run.unchanged += unchanged
+        _announce([event for _, _, event in new], outbox, publisher)
+        return lease
+    logs.error("lapor sync: a page could not be stored (lease lost?); the next tick retries it", cursor=cursor)
+    return None
+
+
+def _created(report: Report, now: datetime) -> tuple[Case, TimelineEntry, DomainEvent]:
+    case = case_from_report(report, now)
+    entry = case.next_entry(now, ACTOR, "received", channel="lapor", tracking_id=report.tracking_id,
+                            lapor_status=report.status, version=report.version)
+    case = replace(case, timeline_length=entry.seq)
+    event = DomainEvent(f"{case.id}.received", COMPLAINT_RECEIVED, case.id, now, {"source": case.source})
+    return case, entry, event
+
+
+def _changed(case: Case, report: Report, now: datetime) -> tuple[Case, TimelineEntry]:
+    known = int((case.lapor_state or {}).get("follow_ups", 0))
+    closing = report.status in CLOSING and can_transition(case.status, CaseStatus.CLOSED)
+    entry = case.next_entry(now, ACTOR, "lapor_closed" if closing else "lapor_updated",
+                            **change_detail(report, known))
+    fields = {"lapor_state": report_state(report), "lapor_tracking_id": case.lapor_tracking_id or report.tracking_id}
+    if closing:
+        updated = case.moved_to(CaseStatus.CLOSED, now, entry, **fields)
+    else:
+        updated = replace(case, updated_at=now, timeline_length=entry.seq, **fields)
+    return updated, entry
+
+
+def _announce(events: list[DomainEvent], outbox: Outbox, publisher: EventPublisher) -> None:
+    """Publishes a page's events in parallel (each publish waits for its ack); what fails
+    stays in the outbox for the sweep."""
+    if not events:
+        return
+    with ThreadPoolExecutor(min(16, len(events))) as pool:
+        list(pool.map(lambda e: announce([e], outbox=outbox, publisher=publisher), events))
+
+
+def alert(publisher: EventPublisher, clock: Clock, message: str, staff_message: str, **fields) -> None:
+    """ERROR log (English) and an ``integration.alert`` event whose ``message`` city staff read (Indonesian).
+    Fields are identifiers and outcomes only."""
+    logs.error(message, **fields)
+    now = clock.now()
+    event = DomainEvent(f"alert.{uuid.uuid4().hex}", INTEGRATION_ALERT, str(fields.get("case_id") or ""), now,
+                        {"integration": "lapor", "message": staff_message, "reason": message,
+                         **{k: v for k, v in fields.items() if v is not None}})
+    try:
+        publisher.publish(event)
+    except Exception as exc:  # the ERROR log above is the alert of last resort
+        logs.warning("alert event not published", error=type(exc).__name__)

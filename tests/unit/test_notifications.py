@@ -1,0 +1,80 @@
+from datetime import datetime, timezone
+from types import SimpleNamespace
+
+from shared.catalog_files import load_catalog
+from shared.domain.notifications import messages, recipients_for, text_for
+from shared.services.notify import queue_notifications
+from shared.services.webhooks import deliver_due
+from tests.fakes import FakeCaseStore, FakeClock, FakePublisher, FakeWebhookSender, FakeWebhookStore
+
+CATALOG = load_catalog()
+NOW = datetime(2026, 11, 23, 2, 0, tzinfo=timezone.utc)
+
+
+def contact(name, **addresses):
+    return SimpleNamespace(name=name, role="Admin", addresses=addresses)
+
+
+CONTACTS = {
+    "dlh": SimpleNamespace(admins=(contact("Admin DLH", email="dlh@example.invalid", telegram="1001"),
+                                   contact("Admin DLH 2", email="dlh@example.invalid")),
+                           head=contact("Kepala DLH", email="kadis@example.invalid")),
+    "diskominfo": SimpleNamespace(admins=(contact("Admin Kominfo", telegram="2002"),), head=contact("Kadis")),
+}
+ESCALATION = SimpleNamespace(contacts=CONTACTS, rules=None)
+
+
+def assigned(unit="dlh"):
+    return {"id": "c-1.00002-routed", "type": "complaint.assigned", "case_id": "c-1",
+            "occurred_at": NOW.isoformat(), "data": {"unit_id": unit, "category": "sampah-kebersihan"}}
+
+
+def test_assignment_tells_the_units_admins_once_per_address():
+    told = recipients_for(assigned(), CATALOG, CONTACTS)
+    sent = messages(told, "x")
+    assert [(m.channel, m.address) for m in sent] == [("email", "dlh@example.invalid"), ("telegram", "1001")]
+
+
+def test_triage_tells_the_coordinator():
+    event = {**assigned(), "type": "complaint.triaged", "data": {"unit_id": "diskominfo"}}
+    assert [r["name"] for r in recipients_for(event, CATALOG, CONTACTS)] == ["Admin Kominfo"]
+
+
+def test_escalation_at_digest_levels_tells_only_the_admins():
+    people = [{"role": "admin", "name": "A", "addresses": {"email": "a@x.invalid"}},
+              {"role": "head", "name": "H", "addresses": {"email": "h@x.invalid"}}]
+    event = {**assigned(), "type": "complaint.escalated", "data": {"recipients": people, "delivery": "digest",
+                                                                   "message": "Eskalasi tingkat 2"}}
+    assert [r["name"] for r in recipients_for(event, CATALOG, CONTACTS)] == ["A"]
+    direct = {**event, "data": {**event["data"], "delivery": "direct"}}
+    assert [r["name"] for r in recipients_for(direct, CATALOG, CONTACTS)] == ["A", "H"]
+
+
+def test_assignment_text_is_indonesian_with_link_and_deadline():
+    text = text_for(assigned(), CATALOG, "https://sigap.example/cases/c-1", "Senin, 30 November 2026 pukul 16.00 WIB")
+    assert text.startswith("Laporan baru c-1 (kategori: Sampah dan Kebersihan) ditugaskan kepada Dinas Lingkungan")
+    assert "Batas tanggapan pertama: Senin" in text and text.endswith("https://sigap.example/cases/c-1")
+
+
+def test_digest_lists_each_unit():
+    event = {"id": "digest-2026-11-23", "type": "digest.daily", "case_id": "", "occurred_at": NOW.isoformat(),
+             "data": {"message": "Ringkasan harian", "units": {"dlh": {"name": "Dinas Lingkungan Hidup",
+                      "due_today": ["c-1"], "overdue": ["c-2", "c-3"], "escalated": []}}}}
+    assert "- Dinas Lingkungan Hidup: jatuh tempo hari ini 1, melewati batas waktu 2, dieskalasi 0" in \
+        text_for(event, CATALOG, "https://x", None)
+
+
+def test_each_message_is_recorded_once_and_sent_once():
+    store, publisher, clock, sender = FakeWebhookStore(), FakePublisher(), FakeClock(NOW), FakeWebhookSender()
+    from shared.domain.notifications import channel_subscriptions
+    for sub in channel_subscriptions():
+        store.add_subscription(sub)
+    kwargs = dict(store=store, publisher=publisher, clock=clock, catalog=CATALOG, escalation=ESCALATION,
+                  repo=FakeCaseStore(), link_base="https://sigap.example")
+    assert queue_notifications(assigned(), **kwargs) == 2
+    assert queue_notifications(assigned(), **kwargs) == 0  # redelivered event
+    assert deliver_due(store=store, sender=sender, clock=clock).delivered == 2
+    assert deliver_due(store=store, sender=sender, clock=clock).delivered == 0
+    assert sorted(url for url, _, _ in sender.sent) == ["email:", "telegram:"]
+    assert all("https://sigap.example/cases/c-1" in body["data"]["text"] for _, _, body in sender.sent)
+    assert [t for t, _ in publisher.signals] == ["notification-deliveries"]
