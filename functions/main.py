@@ -10,7 +10,7 @@ import functions_framework
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))  # the repo root holds shared/
 
 from shared import bootstrap, logs  # noqa: E402
-from shared.pubsub_messages import BadMessage, event_message  # noqa: E402
+from shared.entrypoints import event_entry, http_entry  # noqa: E402
 from shared.services.outbox import drain_outbox  # noqa: E402
 from shared.services.routing import route_case  # noqa: E402
 from shared.services import lapor_push, lapor_sync  # noqa: E402
@@ -23,34 +23,27 @@ from shared.web import units as units_web, webhooks_admin  # noqa: E402
 
 
 @functions_framework.http
-@logs.reported
+@http_entry
 def intake(request):
-    logs.bind_trace(request.headers.get("traceparent") or request.headers.get("X-Cloud-Trace-Context"))
     return intake_web.handle(request, bootstrap.app())
 
 
 @functions_framework.http
-@logs.reported
+@http_entry
 def cases(request):
-    logs.bind_trace(request.headers.get("traceparent") or request.headers.get("X-Cloud-Trace-Context"))
     return cases_web.handle(request, bootstrap.app())
 
 
 @functions_framework.http
-@logs.reported
+@http_entry
 def open311(request):
-    logs.bind_trace(request.headers.get("traceparent") or request.headers.get("X-Cloud-Trace-Context"))
     return open311_web.handle(request, bootstrap.app())
 
 
 @functions_framework.cloud_event
-@logs.reported
-def route(cloud_event):
-    try:
-        case_id = event_message(cloud_event)["case_id"]
-    except BadMessage as exc:
-        logs.error("route: message dropped", reason=str(exc), message_id=cloud_event["id"])
-        return
+@event_entry
+def route(event):
+    case_id = event["case_id"]
     app = bootstrap.app()
     route_case(case_id, repo=app.repo, outbox=app.outbox, publisher=app.publisher,
                catalog=app.catalog, rules=app.rules, clock=app.clock, escalation=app.escalation)
@@ -83,27 +76,20 @@ def digest(cloud_event):
 
 
 @functions_framework.http
-@logs.reported
+@http_entry
 def units(request):
-    logs.bind_trace(request.headers.get("traceparent") or request.headers.get("X-Cloud-Trace-Context"))
     return units_web.handle(request, bootstrap.app())
 
 
 @functions_framework.http
-@logs.reported
+@http_entry
 def webhooks(request):
-    logs.bind_trace(request.headers.get("traceparent") or request.headers.get("X-Cloud-Trace-Context"))
     return webhooks_admin.handle(request, bootstrap.app())
 
 
 @functions_framework.cloud_event
-@logs.reported
-def dispatch_webhooks(cloud_event):
-    try:
-        event = event_message(cloud_event)
-    except BadMessage as exc:
-        logs.error("dispatch_webhooks: message dropped", reason=str(exc), message_id=cloud_event["id"])
-        return
+@event_entry
+def dispatch_webhooks(event):
     app = bootstrap.app()
     queue_deliveries(event, store=app.webhook_store, publisher=app.publisher, clock=app.clock)
 
@@ -117,13 +103,8 @@ def deliver_webhooks(cloud_event):
 
 
 @functions_framework.cloud_event
-@logs.reported
-def notify(cloud_event):
-    try:
-        event = event_message(cloud_event)
-    except BadMessage as exc:
-        logs.error("notify: message dropped", reason=str(exc), message_id=cloud_event["id"])
-        return
+@event_entry
+def notify(event):
     app = bootstrap.app()
     queue_notifications(event, store=app.notification_store, publisher=app.publisher, clock=app.clock,
                         catalog=app.catalog, escalation=app.escalation, repo=app.repo,
@@ -164,13 +145,9 @@ def push_lapor(cloud_event):
 
 
 @functions_framework.cloud_event
-@logs.reported
-def queue_lapor_submission(cloud_event):
-    try:
-        case_id = event_message(cloud_event)["case_id"]
-    except BadMessage as exc:
-        logs.error("queue_lapor_submission: message dropped", reason=str(exc), message_id=cloud_event["id"])
-        return
+@event_entry
+def queue_lapor_submission(event):
+    case_id = event["case_id"]
     app = bootstrap.app()
     lapor_push.queue_submission(case_id, repo=app.repo, store=app.lapor_store, publisher=app.publisher,
                                 clock=app.clock, sources=app.settings.lapor_submit_sources)

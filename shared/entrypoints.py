@@ -1,0 +1,33 @@
+"""What entry points do around their one service call: log a failure once (the
+framework's server is silent about a 500), bind the request's trace, and decode Sigap's
+event messages, dropping (with an ERROR line) one that can never be processed.
+Scheduled ticks need only ``logs.reported``."""
+from __future__ import annotations
+
+import functools
+from typing import Any, Callable
+
+from shared import logs
+from shared.pubsub_messages import BadMessage, event_message
+
+
+def http_entry(handler: Callable[[Any], Any]) -> Callable[[Any], Any]:
+    @functools.wraps(handler)
+    def entry(request):
+        logs.bind_trace(request.headers.get("traceparent") or request.headers.get("X-Cloud-Trace-Context"))
+        return handler(request)
+    return logs.reported(entry)
+
+
+def event_entry(handler: Callable[[dict], Any]) -> Callable[[Any], Any]:
+    """The handler receives the decoded event ({id, type, case_id, occurred_at, data})."""
+    @functools.wraps(handler)
+    def entry(cloud_event):
+        try:
+            event = event_message(cloud_event)
+        except BadMessage as exc:
+            logs.error(f"{handler.__name__}: message dropped", reason=str(exc), message_id=cloud_event["id"])
+            return None
+        return handler(event)
+    return logs.reported(entry)
+
