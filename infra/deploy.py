@@ -44,6 +44,8 @@ def _function(spec: FunctionSpec, project: str, region: str, source: Path) -> li
             f"--project={project}", f"--region={region}", f"--source={source}", f"--entry-point={spec.name}",
             f"--set-env-vars=SIGAP_PROJECT_ID={project}",
             "--set-secrets=" + ",".join(f"{env}={secret}:latest" for env, secret in SECRETS.items())]
+    if spec.timeout_seconds:
+        base.append(f"--timeout={spec.timeout_seconds}")
     if spec.trigger == "http":
         access = "--allow-unauthenticated" if spec.name in PUBLIC else "--no-allow-unauthenticated"
         return [base + ["--trigger-http", access]]

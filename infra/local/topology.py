@@ -16,6 +16,8 @@ class FunctionSpec:
     trigger: str  # http, topic or schedule
     topic: str | None = None
     topics: tuple[str, ...] = ()  # a function fed by several topics (one subscription each)
+    timeout_seconds: int | None = None       # the function's timeout, when longer than the default
+    ack_deadline_seconds: int | None = None  # its push subscriptions' ack deadline, likewise
     every_seconds: float | None = None
     cron: str | None = None
 
@@ -47,7 +49,7 @@ def provision(project: str, gateway_url: str, topology: dict[str, Any]) -> None:
     for spec in topology["functions"]:
         feeds = [(f"{spec.name}-push", spec.topic)] if spec.topic else []
         feeds += [(f"{spec.name}-{topic}", topic) for topic in spec.topics]
-        subscriptions += [_push_subscription(subscriber, publisher, project, gateway_url, topology, spec.name,
+        subscriptions += [_push_subscription(subscriber, publisher, project, gateway_url, topology, spec,
                                              name, topic) for name, topic in feeds]
     for request in subscriptions:
         try:
@@ -58,14 +60,14 @@ def provision(project: str, gateway_url: str, topology: dict[str, Any]) -> None:
 
 
 def _push_subscription(subscriber, publisher, project: str, gateway_url: str, topology: dict[str, Any],
-                       function: str, name: str, topic: str) -> dict[str, Any]:
+                       spec: FunctionSpec, name: str, topic: str) -> dict[str, Any]:
     from google.protobuf import duration_pb2
     retry, dead = topology["retry"], topology["dead_letter"]
     return {
         "name": subscriber.subscription_path(project, name),
         "topic": publisher.topic_path(project, topic),
-        "push_config": {"push_endpoint": f"{gateway_url}/{function}"},
-        "ack_deadline_seconds": topology["ack_deadline_seconds"],
+        "push_config": {"push_endpoint": f"{gateway_url}/{spec.name}"},
+        "ack_deadline_seconds": spec.ack_deadline_seconds or topology["ack_deadline_seconds"],
         "retry_policy": {
             "minimum_backoff": duration_pb2.Duration(seconds=retry["minimum_backoff_seconds"]),
             "maximum_backoff": duration_pb2.Duration(seconds=retry["maximum_backoff_seconds"])},

@@ -32,3 +32,9 @@ def test_staged_source_has_main_at_the_top_and_shared_beside_it():
     source = stage_source()
     assert (source / "main.py").is_file() and (source / "shared" / "domain" / "case.py").is_file()
     assert (source / "requirements.txt").read_text().startswith("# Runtime")
+
+
+def test_a_long_sync_run_gets_a_longer_timeout_and_ack_deadline():
+    (spec,) = [f for f in load_topology()["functions"] if f.name == "sync_lapor"]
+    (deploy,) = [c for c in PLAN if "--entry-point=sync_lapor" in c]
+    assert "--timeout=300" in deploy and spec.ack_deadline_seconds == 300
