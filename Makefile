@@ -4,7 +4,7 @@ VENV   ?= .venv
 PY     := $(VENV)/bin/python
 STAMP  := $(VENV)/.installed
 
-.PHONY: run test unit demo bench clean
+.PHONY: run test unit demo bench bench-escalation bench-lapor bench-webhooks clean
 
 $(STAMP): requirements.txt requirements-test.txt
 	test -x $(PY) || $(PYTHON) -m venv $(VENV)
@@ -25,6 +25,15 @@ unit: $(STAMP)  ## Only the fast tests (no emulators)
 
 bench: $(STAMP)  ## Intake throughput vs raw transactional writes, and cold-start import times
 	$(PY) -m tests.benchmarks.bench_intake
+
+bench-escalation: $(STAMP)  ## One escalation tick over 50,000 open cases (100 due) vs 100 open
+	$(PY) -m tests.benchmarks.bench_escalation
+
+bench-lapor: $(STAMP)  ## First sync of 10,000 LAPOR! reports, then an idle sync
+	$(PY) -m tests.benchmarks.bench_lapor_sync
+
+bench-webhooks: $(STAMP)  ## Fan-out of 1,000 events to 10 subscribers, one of them slow
+	$(PY) -m tests.benchmarks.bench_webhooks
 
 clean:
 	rm -rf $(VENV) .stack .pytest_cache
