@@ -78,3 +78,25 @@ def test_each_message_is_recorded_once_and_sent_once():
     assert sorted(url for url, _, _ in sender.sent) == ["email:", "telegram:"]
     assert all("https://sigap.example/cases/c-1" in body["data"]["text"] for _, _, body in sender.sent)
     assert [t for t, _ in publisher.signals] == ["notification-deliveries"]
+
+
+def test_the_webhook_channel_posts_through_the_guarded_sender_without_the_address_in_the_body():
+    from shared.adapters.notification_senders import NotificationSender
+    webhooks = FakeWebhookSender()
+    sender = NotificationSender(smtp=None, telegram_base="https://bot.invalid", telegram_token=None,
+                                webhook_sender=webhooks)
+    body = {"type": "complaint.assigned", "timestamp": NOW.isoformat(),
+            "data": {"address": "https://simpel.metrokota.example/hook", "text": "Laporan baru c-1", "name": "DLH"}}
+    assert sender.send("webhook:", "whsec_x", "e-1", body, NOW).ok
+    ((url, message_id, sent),) = webhooks.sent
+    assert url == "https://simpel.metrokota.example/hook" and message_id == "e-1"
+    assert sent["data"] == {"text": "Laporan baru c-1", "name": "DLH"}
+
+
+def test_unconfigured_channels_fail_with_a_reason_not_an_exception():
+    from shared.adapters.notification_senders import NotificationSender
+    sender = NotificationSender(smtp=None, telegram_base="https://bot.invalid", telegram_token=None,
+                                webhook_sender=FakeWebhookSender())
+    body = {"type": "x", "timestamp": "t", "data": {"address": "a", "text": "t", "subject": "s"}}
+    assert "SIGAP_SMTP_HOST" in sender.send("email:", "", "e", body, NOW).error
+    assert "SIGAP_TELEGRAM_BOT_TOKEN" in sender.send("telegram:", "", "e", body, NOW).error
