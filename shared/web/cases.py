@@ -80,6 +80,11 @@ def case_view(case: Case, catalog: Catalog, timeline: list[TimelineEntry] | None
             {"anonymous": True} if reporter.anonymous else
             {"anonymous": False, "name": reporter.name, "phone": reporter.phone, "email": reporter.email}),
     }
+    clock = case.clock
+    view["deadline"] = None if clock is None else {
+        "stage": clock.stage.value, "deadline_at": clock.deadline_at, "escalation_level": clock.level,
+        "responded_at": clock.responded_at, "paused_at": clock.paused_at, "pause_reason": clock.pause_reason}
+    view["lapor_tracking_id"] = case.lapor_tracking_id
     if timeline is not None:
         view["timeline"] = [{"seq": e.seq, "at": e.at, "actor": e.actor, "action": e.action,
                              "detail": dict(e.detail)} for e in timeline]

@@ -106,3 +106,9 @@ def test_the_coordinator_reassigns_and_the_new_unit_sees_it(app, client, routed)
 def test_bad_list_filters(app, client, routed, query, field):
     response = client("units").get(f"/cases?{query}", headers=unit_key(app, "dlh"))
     assert response.status_code == 422 and response.get_json()["error"]["field"] == field
+
+
+def test_a_case_shows_its_running_deadline(app, client, routed):
+    body = client("units").get(f"/cases/{routed}", headers=unit_key(app, "dlh")).get_json()
+    assert body["deadline"]["stage"] == "first_response" and body["deadline"]["deadline_at"].endswith("Z")
+    assert body["deadline"]["escalation_level"] == 0
