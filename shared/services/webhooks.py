@@ -61,6 +61,7 @@ class DeliveryLimits:
     budget_seconds: float = 50.0  # stop claiming after this; the next tick continues
     schedule: tuple[float, ...] = RETRY_SCHEDULE
     prefetch_factor: int = 16     # due deliveries fetched per query: per_subscription x this
+    requery_seconds: float = 1.0  # while a run lasts, a subscription with free slots is asked again this often
 
 
 def deliver_due(*, store: Any, sender: Any, clock: Clock, limits: DeliveryLimits = DeliveryLimits()) -> DeliveryRun:
@@ -70,7 +71,8 @@ def deliver_due(*, store: Any, sender: Any, clock: Clock, limits: DeliveryLimits
     run = DeliveryRun()
     subscriptions = {s.id: s for s in store.subscriptions()}
     backlog: dict[str, deque[Delivery]] = {sid: deque() for sid in subscriptions}
-    exhausted: set[str] = set()
+    more = set(subscriptions)                      # the last query filled its batch: ask again at once
+    asked = {sid: float("-inf") for sid in subscriptions}
     inflight = {sid: 0 for sid in subscriptions}
     futures: dict[Future, str] = {}
     deadline = time.monotonic() + limits.budget_seconds
@@ -80,12 +82,17 @@ def deliver_due(*, store: Any, sender: Any, clock: Clock, limits: DeliveryLimits
             for sid, subscription in subscriptions.items():
                 while inflight[sid] < limits.per_subscription and time.monotonic() < deadline:
                     if not backlog[sid]:
-                        if sid in exhausted:
+                        # new work may have arrived while others were in flight: look again,
+                        # at most once a second unless the last batch was full
+                        if sid not in more and time.monotonic() - asked[sid] < limits.requery_seconds:
                             break
                         batch = store.due_for(sid, clock.now(), prefetch)
-                        backlog[sid].extend(batch)
+                        asked[sid] = time.monotonic()
                         if len(batch) < prefetch:
-                            exhausted.add(sid)
+                            more.discard(sid)
+                        else:
+                            more.add(sid)
+                        backlog[sid].extend(batch)
                         if not batch:
                             break
                     delivery = backlog[sid].popleft()
@@ -94,7 +101,7 @@ def deliver_due(*, store: Any, sender: Any, clock: Clock, limits: DeliveryLimits
                     inflight[sid] += 1
             if not futures:
                 break
-            done, _ = wait(list(futures), timeout=1.0, return_when=FIRST_COMPLETED)
+            done, _ = wait(list(futures), timeout=limits.requery_seconds, return_when=FIRST_COMPLETED)
             for future in done:
                 inflight[futures.pop(future)] -= 1
                 future.result()
@@ -129,9 +136,9 @@ def _attempt(store: Any, sender: Any, clock: Clock, subscription: Subscription, 
     if result.status is DeliveryStatus.PARKED:
         run.parked += 1
         store.set_subscription_state(subscription.id, flagged_at=clock.now())
-        logs.error("webhook delivery parked after its last attempt; the subscription is flagged", **fields)
+        logs.error("delivery parked after its last attempt; its destination is flagged", **fields)
     else:
-        logs.warning("webhook attempt failed; will retry", next_attempt_at=result.next_attempt_at, **fields)
+        logs.warning("delivery attempt failed; will retry", next_attempt_at=result.next_attempt_at, **fields)
 
 
 def redrive(subscription_id: str, *, store: Any, clock: Clock) -> int:

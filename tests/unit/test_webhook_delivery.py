@@ -136,3 +136,18 @@ def test_the_body_leaves_out_who_was_notified():
     from shared.domain.webhooks import webhook_body
     body = webhook_body(escalated)
     assert body["data"]["level"] == 2 and "recipients" not in body["data"] and "k@x.invalid" not in str(body)
+
+
+def test_work_queued_while_a_slow_subscriber_holds_the_run_is_picked_up_in_that_run():
+    store, clock = FakeWebhookStore(), FakeClock(NOW)
+    subscribe(store, "slow"), subscribe(store, "fast")
+    fan_out(event(0), store=store, clock=clock)
+    sender = SlowSender("https://slow.example/hook", 1.5)
+    worker = threading.Thread(target=deliver_due, kwargs=dict(
+        store=store, sender=sender, clock=clock, limits=DeliveryLimits(requery_seconds=0.2)))
+    worker.start()
+    time.sleep(0.3)
+    fan_out(event(1), store=store, clock=clock)  # arrives while the slow attempt is in flight
+    time.sleep(0.6)
+    assert "https://fast.example/hook c-1.00002-routed" in sender.finished  # delivered, not left for later
+    worker.join(timeout=10)
