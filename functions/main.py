@@ -108,7 +108,7 @@ def notify(event):
     app = bootstrap.app()
     queue_notifications(event, store=app.notification_store, publisher=app.publisher, clock=app.clock,
                         catalog=app.catalog, escalation=app.escalation, repo=app.repo,
-                        link_base=app.settings.public_base_url)
+                        link_base=app.settings.public_base_url, channels=app.notification_sender.channels())
 
 
 @functions_framework.cloud_event

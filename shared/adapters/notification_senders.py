@@ -34,6 +34,11 @@ class NotificationSender:
     def check(self, url: str) -> None:  # channels are configuration, not user input
         return None
 
+    def channels(self) -> frozenset[str]:
+        """The channels configured here; messages for the others are not planned at all."""
+        return frozenset({"webhook"} | ({"email"} if self._smtp else set())
+                         | ({"telegram"} if self._telegram_token else set()))
+
     def send(self, url: str, secret: str, message_id: str, body: dict, at: datetime) -> Outcome:
         channel, data = url.rstrip(":"), body["data"]
         if channel == "email":

@@ -27,9 +27,11 @@ def _deadline_text(case_id: str, repo: CaseRepository, escalation: Escalation) -
 
 
 def queue_notifications(event: Mapping[str, Any], *, store: Any, publisher: Any, clock: Clock, catalog: Catalog,
-                        escalation: Escalation, repo: CaseRepository, link_base: str) -> int:
+                        escalation: Escalation, repo: CaseRepository, link_base: str,
+                        channels: frozenset[str] | None = None) -> int:
     """Plans the messages an event calls for and records each once; a redelivered event
-    records nothing new. Returns how many were queued."""
+    records nothing new. Only ``channels`` that are configured are planned. Returns how
+    many were queued."""
     told = recipients_for(event, catalog, escalation.contacts)
     if not told:
         return 0
@@ -39,6 +41,8 @@ def queue_notifications(event: Mapping[str, Any], *, store: Any, publisher: Any,
     text = text_for(event, catalog, link, deadline)
     now, created = clock.now(), 0
     for message in messages(told, text):
+        if channels is not None and message.channel not in channels:
+            continue  # not configured here (no SMTP host, no bot token): nothing to retry for hours
         key = hashlib.sha256(f"{message.channel}\n{message.address}".encode()).hexdigest()[:16]
         payload = {"id": event["id"], "type": event["type"], "case_id": case_id, "occurred_at": event["occurred_at"],
                    "data": {"address": message.address, "name": message.name, "text": message.text,

@@ -100,3 +100,11 @@ def test_unconfigured_channels_fail_with_a_reason_not_an_exception():
     body = {"type": "x", "timestamp": "t", "data": {"address": "a", "text": "t", "subject": "s"}}
     assert "SIGAP_SMTP_HOST" in sender.send("email:", "", "e", body, NOW).error
     assert "SIGAP_TELEGRAM_BOT_TOKEN" in sender.send("telegram:", "", "e", body, NOW).error
+
+
+def test_only_configured_channels_are_planned():
+    store, clock = FakeWebhookStore(), FakeClock(NOW)
+    kwargs = dict(store=store, publisher=FakePublisher(), clock=clock, catalog=CATALOG, escalation=ESCALATION,
+                  repo=FakeCaseStore(), link_base="https://sigap.example")
+    assert queue_notifications(assigned(), channels=frozenset({"telegram", "webhook"}), **kwargs) == 1
+    assert [d.subscription_id for d in store.deliveries.values()] == ["notify-telegram"]
