@@ -4,7 +4,7 @@ VENV   ?= .venv
 PY     := $(VENV)/bin/python
 STAMP  := $(VENV)/.installed
 
-.PHONY: run test unit demo bench bench-escalation bench-lapor bench-webhooks clean
+.PHONY: run test unit demo bench bench-escalation bench-lapor bench-webhooks bench-reports clean
 
 $(STAMP): requirements.txt requirements-test.txt
 	test -x $(PY) || $(PYTHON) -m venv $(VENV)
@@ -34,6 +34,9 @@ bench-lapor: $(STAMP)  ## First sync of 10,000 LAPOR! reports, then an idle sync
 
 bench-webhooks: $(STAMP)  ## Fan-out of 1,000 events to 10 subscribers, one of them slow
 	$(PY) -m tests.benchmarks.bench_webhooks
+
+bench-reports: $(STAMP)  ## The reports over 100,000 cases: 4-week and 52-week periods, time and reads
+	$(PY) -m tests.benchmarks.bench_reports
 
 clean:
 	rm -rf $(VENV) .stack .pytest_cache

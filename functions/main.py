@@ -20,6 +20,7 @@ from shared.services.notify import queue_notifications  # noqa: E402
 from shared.services.webhooks import DeliveryLimits, deliver_due, queue_deliveries  # noqa: E402
 from shared.web import cases as cases_web, intake as intake_web, open311 as open311_web  # noqa: E402
 from shared.web import units as units_web, webhooks_admin  # noqa: E402
+from shared.web import reports as reports_web  # noqa: E402
 
 
 @functions_framework.http
@@ -79,6 +80,12 @@ def digest(cloud_event):
 @http_entry
 def units(request):
     return units_web.handle(request, bootstrap.app())
+
+
+@functions_framework.http
+@http_entry
+def reports(request):
+    return reports_web.handle(request, bootstrap.app())
 
 
 @functions_framework.http

@@ -76,7 +76,8 @@ def plan(project: str, region: str, source: Path) -> list[list[str]]:
                              f'--message-body={json.dumps({"schedule": spec.name})}'])
     for index in json.loads((ROOT / "infra" / "firestore.indexes.json").read_text())["indexes"]:
         commands.append(["gcloud", "firestore", "indexes", "composite", "create", f"--project={project}",
-                         f"--collection-group={index['collectionGroup']}", "--query-scope=COLLECTION",
+                         f"--collection-group={index['collectionGroup']}",
+                         f"--query-scope={index.get('queryScope', 'COLLECTION').lower().replace('_', '-')}",
                          *[f"--field-config=field-path={f['fieldPath']},order={f['order'].lower()}"
                            for f in index["fields"]]])
     return commands

@@ -106,6 +106,11 @@ class App:
         return FirestoreLaporStore(self.firestore)
 
     @cached_property
+    def report_source(self):
+        from shared.adapters.firestore_reports import FirestoreReportSource
+        return FirestoreReportSource(self.firestore)
+
+    @cached_property
     def due_cases(self):
         from shared.adapters.firestore_escalation import FirestoreDueCases
         return FirestoreDueCases(self.firestore)

@@ -247,3 +247,15 @@ class FakeWebhookSender:
             self.sent.append((url, message_id, body))
             queue = self.script.get(url)
             return queue.pop(0) if queue else self.default
+
+
+class FakeReportSource:
+    """ReportSource over a FakeCaseStore: every case, with its timeline entries of interest."""
+
+    def __init__(self, store: "FakeCaseStore"):
+        self.store = store
+
+    def facts(self, period, now):
+        from shared.domain.reports import REPORT_ACTIONS, facts_from_case
+        return [facts_from_case(case, [e for e in self.store.timeline(case.id) if e.action in REPORT_ACTIONS])
+                for case in self.store.cases.values()]

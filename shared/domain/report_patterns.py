@@ -1,0 +1,88 @@
+"""Patterns behind the figures: weekly trend, top recurring problems, overdue cases and
+clusters of near-duplicate complaints (same category, same kelurahan, similar title). Pure.
+
+A secret report's text is never used: secret cases count in the trend and the top
+problems, but never join a cluster (docs/reports.md).
+"""
+from __future__ import annotations
+
+from collections import Counter
+from datetime import datetime
+from typing import Any, Iterable
+
+from rapidfuzz import fuzz
+
+from shared.domain.calendar import WorkingCalendar
+from shared.domain.reports import CLOSED_STATUSES, CaseFacts, Period
+from shared.domain.text import place_key, stemmed_words
+
+SIMILAR_AT = 75  # rapidfuzz token_set_ratio of the stemmed titles, 0-100
+
+
+def iso_week(instant: datetime, calendar: WorkingCalendar) -> str:
+    year, week, _ = calendar.local_date(instant).isocalendar()
+    return f"{year}-W{week:02d}"
+
+
+def weekly_trend(facts: Iterable[CaseFacts], period: Period, calendar: WorkingCalendar) -> list[dict[str, Any]]:
+    """Per ISO week (local time): cases received and cases resolved."""
+    received, resolved = Counter(), Counter()
+    for case in facts:
+        if period.holds(case.anchor_at):
+            received[iso_week(case.anchor_at, calendar)] += 1
+        if period.holds(case.resolved_at):
+            resolved[iso_week(case.resolved_at, calendar)] += 1
+    return [{"week": w, "received": received[w], "resolved": resolved[w]} for w in sorted(received | resolved)]
+
+
+def top_problems(facts: Iterable[CaseFacts], period: Period, calendar: WorkingCalendar,
+                 limit: int = 10) -> list[dict[str, Any]]:
+    """The (category, kelurahan) pairs received most often, with their count per week."""
+    counts: Counter = Counter()
+    weeks: dict[tuple[str, str], Counter] = {}
+    names: dict[tuple[str, str], str] = {}  # "Iring Mulyo" and "Iringmulyo" are one place
+    for case in facts:
+        if period.holds(case.anchor_at):
+            key = (case.category or "-", place_key(case.kelurahan or "-"))
+            names.setdefault(key, case.kelurahan or "-")
+            counts[key] += 1
+            weeks.setdefault(key, Counter())[iso_week(case.anchor_at, calendar)] += 1
+    return [{"category": key[0], "kelurahan": names[key], "count": n, "weeks": dict(sorted(weeks[key].items()))}
+            for key, n in sorted(counts.items(), key=lambda item: (-item[1], item[0]))[:limit]]
+
+
+def overdue_cases(facts: Iterable[CaseFacts], now: datetime, calendar: WorkingCalendar) -> list[dict[str, Any]]:
+    """Open cases whose running deadline has passed, the longest overdue first (ids, no text)."""
+    rows = [{"id": c.id, "unit_id": c.unit_id, "category": c.category, "kelurahan": c.kelurahan,
+             "status": c.status, "deadline_at": c.deadline_at, "escalation_level": c.escalation_level,
+             "working_days_overdue": calendar.working_days_between(c.deadline_at, now)}
+            for c in facts
+            if c.status not in CLOSED_STATUSES and c.deadline_at is not None and c.deadline_at <= now]
+    return sorted(rows, key=lambda r: (r["deadline_at"], r["id"]))
+
+
+def clusters(facts: Iterable[CaseFacts], period: Period, min_size: int = 2) -> list[dict[str, Any]]:
+    """Near-duplicates received in the period: same category and kelurahan, similar titles.
+    Greedy single pass, oldest first: a case joins the first cluster whose first title it matches."""
+    buckets: dict[tuple[str, str], list[CaseFacts]] = {}
+    for case in facts:
+        if case.secret or not case.title or not case.kelurahan or not period.holds(case.anchor_at):
+            continue
+        buckets.setdefault((case.category or "-", place_key(case.kelurahan)), []).append(case)
+    found: list[dict[str, Any]] = []
+    for (category, _), cases in sorted(buckets.items()):
+        groups: list[tuple[str, list[CaseFacts]]] = []
+        for case in sorted(cases, key=lambda c: (c.anchor_at, c.id)):
+            words = " ".join(stemmed_words(case.title))
+            for head, members in groups:
+                if fuzz.token_set_ratio(head, words) >= SIMILAR_AT:
+                    members.append(case)
+                    break
+            else:
+                groups.append((words, [case]))
+        for _, members in groups:
+            if len(members) >= min_size:
+                found.append({"category": category, "kelurahan": members[0].kelurahan, "size": len(members),
+                              "title": members[0].title, "case_ids": [m.id for m in members],
+                              "open": sum(m.status not in CLOSED_STATUSES for m in members)})
+    return sorted(found, key=lambda c: (-c["size"], c["category"], c["kelurahan"]))

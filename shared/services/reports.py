@@ -1,0 +1,23 @@
+"""build_report: the figures and patterns of one period from a ReportSource."""
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any, Protocol
+
+from shared.domain import report_patterns as patterns
+from shared.domain.reports import CaseFacts, Period, compute_figures
+
+
+class ReportSource(Protocol):
+    def facts(self, period: Period, now: datetime) -> list[CaseFacts]: ...
+
+
+def build_report(source: ReportSource, period: Period, now: datetime, escalation: Any) -> dict[str, Any]:
+    facts = source.facts(period, now)
+    cal = escalation.rules.calendar
+    report = compute_figures(facts, period, now, escalation.rules.policy, cal)
+    report.update(trend=patterns.weekly_trend(facts, period, cal),
+                  top_problems=patterns.top_problems(facts, period, cal),
+                  overdue=patterns.overdue_cases(facts, now, cal),
+                  clusters=patterns.clusters(facts, period))
+    return report

@@ -1,0 +1,80 @@
+"""The reports function through create_app().test_client(): JSON, CSV, dashboard, admin token."""
+import csv
+import io
+
+import pytest
+
+from shared.schemas import ComplaintIn
+from shared.services.intake import receive_complaint
+
+from tests.fakes import FakeReportSource
+from tests.functions.conftest import ADMIN
+from tests.reports_support import SeededSource, figures_in_html, mismatches
+from tests.unit.test_reports import NOW, seeded_facts
+
+AUTH = {"Authorization": f"Bearer {ADMIN}"}
+SEEDED_PERIOD = "?from=2026-02-02&to=2026-02-08"
+
+
+@pytest.fixture
+def seeded(app):
+    app.report_source = SeededSource(list(seeded_facts()))
+    app.clock.current = NOW
+    return app
+
+
+@pytest.mark.parametrize("path", ["/figures.json", "/figures.csv", "/dashboard"])
+def test_401_without_the_admin_token(seeded, client, path):
+    response = client("reports").get(path, headers={"Authorization": "Bearer wrong"})
+    assert response.status_code == 401
+
+
+def test_figures_json_over_the_chosen_period(seeded, client):
+    body = client("reports").get("/figures.json" + SEEDED_PERIOD, headers=AUTH).get_json()
+    assert body["period"] == {"from": "2026-02-02T00:00:00+07:00", "to": "2026-02-09T00:00:00+07:00"}
+    assert body["total"]["received"] == 5 and body["total"]["first_response_on_time_pct"] == 50.0
+    assert [c["case_ids"] for c in body["clusters"]] == [["A", "B", "C"]]
+    assert [r["id"] for r in body["overdue"]] == ["E", "C"]
+    narrower = client("reports").get("/figures.json?from=2026-02-04&to=2026-02-08", headers=AUTH).get_json()
+    assert narrower["total"]["received"] == 2  # D and F
+
+
+def test_csv_matches_the_json(seeded, client):
+    response = client("reports").get("/figures.csv" + SEEDED_PERIOD, headers=AUTH)
+    assert response.mimetype == "text/csv"
+    rows = {(r["group"], r["id"]): r for r in csv.DictReader(io.StringIO(response.get_data(as_text=True)))}
+    assert rows[("total", "all")]["received"] == "5" and rows[("unit", "dlh")]["resolved_on_time_pct"] == "33.3"
+
+
+def test_dashboard_numbers_match_the_json(seeded, client):
+    report = client("reports").get("/figures.json" + SEEDED_PERIOD, headers=AUTH).get_json()
+    response = client("reports").get("/dashboard" + SEEDED_PERIOD, headers=AUTH)
+    html = response.get_data(as_text=True)
+    assert response.mimetype == "text/html" and "Kepatuhan per unit" in html and "Tren per minggu" in html
+    assert "id='chart-compliance'" in html and "id='chart-trend'" in html and "http" not in html.lower()
+    assert len(figures_in_html(html)) > 50 and mismatches(html, report) == []
+    assert figures_in_html(html)["total.received"] == "5"
+
+
+@pytest.mark.parametrize("query", ["?from=2026-13-01", "?from=2026-02-09&to=2026-02-01", "?from=2020-01-01&to=2026-01-01"])
+def test_bad_period_is_422(seeded, client, query):
+    assert client("reports").get("/figures.json" + query, headers=AUTH).status_code == 422
+
+
+def test_unknown_path_is_404(seeded, client):
+    assert client("reports").get("/nothing", headers=AUTH).status_code == 404
+
+
+def test_a_secret_report_never_shows_its_text(app, client):
+    app.report_source = FakeReportSource(app.repo)
+    for i in range(3):
+        complaint = ComplaintIn(external_id=f"s-{i}", secret=i < 2, title="Rahasia pungli di kantor" if i < 2 else
+                                "Pungutan liar di kantor", description="Ada pungutan liar di kantor kelurahan, tolong.",
+                                location={"kelurahan": "Iringmulyo"})
+        receive_complaint(complaint, source="demo", delivery_id=f"m-{i}", repo=app.repo, outbox=app.repo,
+                          publisher=app.publisher, clock=app.clock)
+    for path in ("/figures.json", "/figures.csv", "/dashboard"):
+        text = client("reports").get(path, headers=AUTH).get_data(as_text=True)
+        assert "Rahasia" not in text and "pungli" not in text and "tolong" not in text
+    body = client("reports").get("/figures.json", headers=AUTH).get_json()
+    assert body["total"]["received"] == 3 and body["clusters"] == []

@@ -1,0 +1,104 @@
+"""Reports on a seeded data set whose answers are computed by hand (tests/data/reports_seed.json)."""
+import csv
+import io
+import json
+from datetime import datetime
+from pathlib import Path
+
+import pytest
+
+from shared.catalog_files import load_catalog
+from shared.domain import report_patterns as patterns
+from shared.domain.reports import CaseFacts, Period, compute_figures, figures_csv, percentile
+from shared.escalation_files import load_escalation
+
+SEED = json.loads((Path(__file__).resolve().parents[1] / "data" / "reports_seed.json").read_text())
+RULES = load_escalation(load_catalog()).rules
+T = datetime.fromisoformat
+
+
+def seeded_facts():
+    for raw in SEED["cases"]:
+        raw = dict(raw)
+        for key in ("anchor_at", "assigned_at", "responded_at", "resolved_at", "deadline_at"):
+            raw[key] = T(raw[key]) if raw.get(key) else None
+        raw["escalations"] = tuple((T(at), level) for at, level in raw.get("escalations", ()))
+        raw["reroutes"] = tuple((T(at), unit) for at, unit in raw.get("reroutes", ()))
+        yield CaseFacts(**raw)
+
+
+PERIOD = Period(T(SEED["period"]["from"]), T(SEED["period"]["to"]))
+NOW = T(SEED["now"])
+
+
+@pytest.fixture(scope="module")
+def figures():
+    return compute_figures(list(seeded_facts()), PERIOD, NOW, RULES.policy, RULES.calendar)
+
+
+def test_totals(figures):
+    assert figures["total"] == {
+        "received": 5,                         # A B C D F; E came before the period
+        "first_response_on_time_pct": 50.0,    # A, D on time; B late; C never answered, due passed
+        "resolved_on_time_pct": 25.0,          # A on time; B late; C, D past due unresolved
+        "first_response_days_median": 0, "first_response_days_p90": 2,   # [0, 0, 2]
+        "resolution_days_median": 2, "resolution_days_p90": 5,           # [2, 5]
+        "open_now": 4, "overdue_now": 2,       # C D E F open; C E overdue
+        "escalations_by_level": {"1": 1},      # C's level 2 came after the period
+        "reroutes": 1,
+    }
+
+
+def test_per_unit_and_category(figures):
+    dlh = figures["units"]["dlh"]
+    assert (dlh["received"], dlh["first_response_on_time_pct"], dlh["resolved_on_time_pct"]) == (3, 33.3, 33.3)
+    assert (dlh["first_response_days_median"], dlh["first_response_days_p90"]) == (0, 2)
+    assert (dlh["open_now"], dlh["overdue_now"], dlh["reroutes"]) == (1, 1, 1)  # dlh sent E back
+    pupr = figures["units"]["dinas-pupr"]
+    assert (pupr["received"], pupr["open_now"], pupr["overdue_now"], pupr["reroutes"]) == (0, 1, 1, 0)
+    assert pupr["first_response_on_time_pct"] is None
+    assert figures["units"]["-"]["received"] == 1  # F waits at triage, no unit
+    assert figures["categories"]["sampah-kebersihan"]["received"] == 4
+    assert figures["categories"]["drainase"]["reroutes"] == 1
+    assert figures["categories"]["penerangan-jalan"]["resolved_on_time_pct"] == 0.0
+
+
+def test_csv_has_a_row_per_group_and_matches_json(figures):
+    rows = list(csv.DictReader(io.StringIO(figures_csv(figures))))
+    assert [(r["group"], r["id"]) for r in rows][:2] == [("total", "all"), ("unit", "-")]
+    assert len(rows) == 1 + len(figures["units"]) + len(figures["categories"])
+    dlh = next(r for r in rows if r["id"] == "dlh")
+    assert (dlh["received"], dlh["first_response_on_time_pct"], dlh["escalations_by_level"]) == ("3", "33.3", "1:1")
+    pupr = next(r for r in rows if r["id"] == "dinas-pupr")
+    assert pupr["first_response_on_time_pct"] == ""
+
+
+def test_percentile_nearest_rank():
+    assert percentile([], 50) is None
+    assert percentile([5], 90) == 5
+    assert percentile(list(range(1, 11)), 50) == 5
+    assert percentile(list(range(1, 11)), 90) == 9
+
+
+def test_trend_top_problems_and_overdue():
+    facts = list(seeded_facts())
+    assert patterns.weekly_trend(facts, PERIOD, RULES.calendar) == [{"week": "2026-W06", "received": 5, "resolved": 1}]
+    top = patterns.top_problems(facts, PERIOD, RULES.calendar)
+    assert (top[0]["category"], top[0]["kelurahan"], top[0]["count"]) == ("sampah-kebersihan", "Iringmulyo", 4)  # A B C F
+    assert len(top) == 2  # "Iring Mulyo" (B) is Iringmulyo
+    overdue = patterns.overdue_cases(facts, NOW, RULES.calendar)
+    assert [(r["id"], r["working_days_overdue"]) for r in overdue] == [("E", 11), ("C", 6)]
+
+
+def test_clusters_join_near_duplicates_but_never_a_secret_report():
+    found = patterns.clusters(list(seeded_facts()), PERIOD)
+    assert len(found) == 1
+    assert found[0]["case_ids"] == ["A", "B", "C"]   # "Iring Mulyo" is Iringmulyo; F is secret
+    assert (found[0]["size"], found[0]["open"]) == (3, 1)
+
+
+def test_clusters_keep_other_places_and_problems_apart():
+    base = next(f for f in seeded_facts() if f.id == "A")
+    other_place = CaseFacts(**{**base.__dict__, "id": "X", "kelurahan": "Yosodadi"})
+    other_problem = CaseFacts(**{**base.__dict__, "id": "Y", "title": "Pohon tumbang menutup jalan"})
+    assert patterns.clusters([base, other_place, other_problem], PERIOD) == []
