@@ -11,6 +11,7 @@ from flask import Request, Response
 from shared import logs
 from shared.domain.reports import Period, figures_csv
 from shared.services.reports import build_report
+from shared.web import dashboard_session
 from shared.web.auth import admin_refusal
 from shared.web.reports_dashboard import render_dashboard
 from shared.web.responses import error, json_response
@@ -19,15 +20,19 @@ DEFAULT_DAYS, MAX_DAYS = 28, 366
 
 
 def handle(request: Request, app: Any) -> Response:
-    refusal = admin_refusal(request, app)
+    path = request.path.rstrip("/")
+    token, now = app.settings.require_admin_token(), app.clock.now()
+    if path == "/login" and request.method == "POST":
+        return dashboard_session.login(request, token, now, secure=request.is_secure)
+    browser = path == "/dashboard" and dashboard_session.session_valid(
+        request.cookies.get(dashboard_session.COOKIE), token, now)
+    refusal = None if browser else admin_refusal(request, app)
     if refusal is not None:
-        return refusal
+        return dashboard_session.login_form() if path == "/dashboard" else refusal
     if request.method != "GET":
         return error(405, "method_not_allowed", "use GET", headers={"Allow": "GET"})
-    path = request.path.rstrip("/")
     if path not in ("/figures.json", "/figures.csv", "/dashboard"):
         return error(404, "not_found", "use /figures.json, /figures.csv or /dashboard")
-    now = app.clock.now()
     period = _period(request.args, now, app.escalation.rules.calendar)
     if isinstance(period, Response):
         return period

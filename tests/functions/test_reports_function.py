@@ -78,3 +78,27 @@ def test_a_secret_report_never_shows_its_text(app, client):
         assert "Rahasia" not in text and "pungli" not in text and "tolong" not in text
     body = client("reports").get("/figures.json", headers=AUTH).get_json()
     assert body["total"]["received"] == 3 and body["clusters"] == []
+
+
+def test_a_browser_logs_in_with_a_form_and_gets_a_session_cookie(seeded, client):
+    reports = client("reports")
+    form = reports.get("/dashboard")
+    assert form.status_code == 401 and b'name="token"' in form.data and b"Masuk" in form.data
+    wrong = reports.post("/login", data={"token": "salah"})
+    assert wrong.status_code == 401 and b"tidak cocok" in wrong.data
+    assert not wrong.headers.get("Set-Cookie")
+    ok = reports.post("/login", data={"token": ADMIN})
+    cookie = ok.headers["Set-Cookie"]
+    assert ok.status_code == 303 and "HttpOnly" in cookie and "SameSite=Strict" in cookie and ADMIN not in cookie
+    page = reports.get("/dashboard")  # the test client keeps the cookie
+    assert page.status_code == 200 and b"data-figure" in page.data
+    assert reports.get("/figures.json").status_code == 401  # the cookie opens the dashboard only
+
+
+def test_an_expired_or_forged_session_is_refused(seeded, client):
+    from datetime import timedelta
+    from shared.web.dashboard_session import session_valid, session_value
+    value = session_value(ADMIN, NOW)
+    assert session_valid(value, ADMIN, NOW) and not session_valid(value, ADMIN, NOW + timedelta(hours=9))
+    assert not session_valid(value, "another-admin-token-000", NOW)
+    assert not session_valid(value.split(".")[0] + ".00", ADMIN, NOW) and not session_valid("junk", ADMIN, NOW)
