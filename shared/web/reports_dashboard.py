@@ -7,7 +7,7 @@ from datetime import datetime, timedelta, timezone
 from html import escape
 from typing import Any, Mapping
 
-_CSS = """body{font-family:sans-serif;margin:24px;color:#222;max-width:1200px}h1{font-size:24px}
+_CSS = """.periode{margin:.6rem 0 1.2rem}body{font-family:sans-serif;margin:24px;color:#222;max-width:1200px}h1{font-size:24px}
 h2{font-size:19px;margin-top:32px;border-bottom:2px solid #1f6fb2}p.help{color:#555;font-size:14px}
 .cards{display:flex;gap:12px;flex-wrap:wrap}.card{border:1px solid #ccc;border-radius:6px;padding:10px 14px;min-width:170px}
 .card b{display:block;font-size:28px}table{border-collapse:collapse;font-size:13px;margin-top:8px}
@@ -37,13 +37,22 @@ def _name(mapping: Mapping[str, Any], key: str) -> str:
     return escape(item.name if item else ("(belum ada unit)" if key == "-" else key))
 
 
+def _period_form(period: Mapping[str, Any]) -> str:
+    """Another period in two clicks: date pickers, no URL editing."""
+    start, end = period["from"].astimezone(_WIB).date(), (period["to"] - _DAY).astimezone(_WIB).date()
+    return ("<form class='periode' method='get' action='dashboard'>"
+            f"<label>Dari <input type='date' name='from' value='{start.isoformat()}'></label> "
+            f"<label>sampai <input type='date' name='to' value='{end.isoformat()}'></label> "
+            "<button type='submit'>Tampilkan</button></form>")
+
+
 def render_dashboard(report: Mapping[str, Any], catalog: Any) -> str:
     period = report["period"]
     parts = [f"<!DOCTYPE html><html lang='id'><head><meta charset='utf-8'><title>Dasbor Pengaduan Sigap</title>"
              f"<style>{_CSS}</style></head><body><h1>Dasbor Akuntabilitas Pengaduan Kota Metro</h1>",
              f"<p>Periode <b>{_date(period['from'])}</b> s.d. <b>{_date(period['to'] - _DAY)}</b>; "
              f"keadaan per {escape(report['as_of'].astimezone(_WIB).strftime('%d-%m-%Y %H:%M'))} WIB. "
-             "Hari dihitung sebagai hari kerja. Ubah periode dengan <code>?from=2026-01-01&amp;to=2026-01-31</code>.</p>",
+             "Hari dihitung sebagai hari kerja.</p>", _period_form(period),
              _cards(report["total"]), "<h2>Kepatuhan per unit</h2>",
              "<p class='help'>Persentase laporan yang ditanggapi dan diselesaikan tepat waktu. "
              "Batang pendek berarti unit perlu perhatian.</p>", _compliance_chart(report["units"], catalog),
