@@ -141,11 +141,8 @@ def main(argv: list[str] | None = None) -> None:
     catalog = load_catalog()
     escalation = load_escalation(catalog, DEFAULT_CATALOG_DIR, args.policy)
     items = json.loads(args.cases.read_text())
-    saved, logs.log = logs.log, lambda *a, **k: None  # per-step logs would drown the report
-    try:
+    with logs.muted():  # per-step logs would drown the report
         steps = simulate(items, args.days, escalation, catalog, timedelta(minutes=args.tick_minutes))
-    finally:
-        logs.log = saved
     if args.json:
         for step in steps:
             print(json.dumps({**step, "at": step["at"].isoformat()}, ensure_ascii=False))

@@ -147,8 +147,9 @@ def main() -> None:
     parser.add_argument("--due", type=int, default=100)
     args = parser.parse_args()
     from shared import logs
-    logs.log = lambda *a, **k: None  # a line per escalated case would drown the figures
-    print(json.dumps(run(args.open, args.due), indent=2))
+    with logs.muted():  # a line per escalated case would drown the figures
+        figures = run(args.open, args.due)
+    print(json.dumps(figures, indent=2))
 
 
 if __name__ == "__main__":

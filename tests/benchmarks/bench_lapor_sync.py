@@ -101,8 +101,9 @@ def main() -> None:
     parser.add_argument("--page-size", type=int, default=100)
     args = parser.parse_args()
     from shared import logs
-    logs.log = lambda *a, **k: None  # a line per published event would drown the figures
-    print(json.dumps(run(args.reports, args.page_size), indent=2))
+    with logs.muted():  # a line per published event would drown the figures
+        figures = run(args.reports, args.page_size)
+    print(json.dumps(figures, indent=2))
 
 
 if __name__ == "__main__":
