@@ -61,7 +61,7 @@ def fresh_data(stack):
 
 class Api:
     def __init__(self, stack):
-        self.base = stack.gateway_url
+        self.stack, self.base = stack, stack.gateway_url
         self.secrets = json.loads(stack.settings["SIGAP_INTAKE_SECRETS"])
         self.admin = {"Authorization": f"Bearer {stack.settings['SIGAP_ADMIN_TOKEN']}"}
 
@@ -95,3 +95,18 @@ def api(stack):
 
 def count(db, collection):
     return sum(1 for _ in db.collection(collection).stream())
+
+
+def tick_until(stack, topic, condition, timeout=25.0):
+    """Stands in for Cloud Scheduler: a tick on ``topic`` every second until the condition holds."""
+    from google.cloud import pubsub_v1
+    from infra.local.stack import emulator_env
+    with emulator_env(stack.env):  # this stack's emulator, whichever stack it is
+        publisher = pubsub_v1.PublisherClient()
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if condition():
+            return
+        publisher.publish(publisher.topic_path(stack.project, topic), b"{}")
+        time.sleep(1.0)
+    raise AssertionError(f"condition not reached within {timeout:.0f}s of ticks on {topic}")

@@ -16,12 +16,12 @@ import pytest
 import requests
 import yaml
 from aiosmtpd.controller import Controller
-from google.cloud import pubsub_v1
 
 from infra.local.run import LOCAL_WEBHOOK_POLICY
-from infra.local.stack import LocalStack, emulator_env, free_port
+from infra.local.stack import LocalStack, free_port
 from shared.catalog_files import DEFAULT_CATALOG_DIR
 from shared.webhook_signature import signed_headers
+from tests.integration.conftest import tick_until
 
 PROJECT = "sigap-notify"
 
@@ -96,19 +96,6 @@ def notify_stack(channels, tmp_path_factory):
     local.stop()
 
 
-def tick_until(stack, condition, timeout=25.0):
-    """Cloud Scheduler's delivery tick, every second, until the condition holds."""
-    with emulator_env(stack.env):  # this stack's emulator, without touching the session's
-        publisher = pubsub_v1.PublisherClient()
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        if condition():
-            return
-        publisher.publish(publisher.topic_path(PROJECT, "notification-deliveries"), b"{}")
-        time.sleep(1.0)
-    raise AssertionError("condition not reached")
-
-
 def test_assignment_reaches_the_unit_admin_by_email_and_telegram_once(notify_stack, channels):
     inbox, bot, _ = channels
     secret = json.loads(notify_stack.settings["SIGAP_INTAKE_SECRETS"])["demo"]
@@ -118,7 +105,7 @@ def test_assignment_reaches_the_unit_admin_by_email_and_telegram_once(notify_sta
     created = requests.post(f"{notify_stack.gateway_url}/intake/sources/demo/complaints", data=body,
                             headers=signed_headers(secret, body), timeout=30)
     case_id = created.json()["id"]
-    tick_until(notify_stack, lambda: inbox.mails and bot.sent)
+    tick_until(notify_stack, "notification-deliveries", lambda: inbox.mails and bot.sent)
     time.sleep(2)
     mails = [(rcpt, message_from_string(raw, policy=default)) for rcpt, raw in inbox.mails]
     ours = [(rcpt, m) for rcpt, m in mails if case_id in m["Subject"]]

@@ -9,11 +9,10 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
 import pytest
 import requests
-from google.cloud import pubsub_v1
 
 from infra.local.stack import free_port
 from shared.webhook_signature import signature_valid
-from tests.integration.conftest import PROJECT
+from tests.integration.conftest import tick_until
 
 
 class Receiver:
@@ -76,18 +75,6 @@ def subscribe(api, receiver, types=("*",)):
     return response.json()["id"]
 
 
-def tick_until(condition, timeout=25.0):
-    """Stands in for Cloud Scheduler's delivery tick until the condition holds."""
-    publisher = pubsub_v1.PublisherClient()
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        if condition():
-            return
-        publisher.publish(publisher.topic_path(PROJECT, "webhook-deliveries"), b"{}")
-        time.sleep(1.0)
-    raise AssertionError("condition not reached")
-
-
 def complaint():
     return {"external_id": f"wh-{uuid.uuid4().hex[:8]}", "title": "Sampah menumpuk di TPS Pasar",
             "description": "Sampah tidak diangkut seminggu, baunya sampai ke rumah warga."}
@@ -98,7 +85,8 @@ def test_each_event_reaches_each_subscriber_once_signed(api, receivers):
     subscribe(api, everything), subscribe(api, assigned_only, ["complaint.assigned"])
     case_id = api.submit(complaint()).json()["id"]
     api.wait_routed(case_id)
-    tick_until(lambda: len(everything.of(case_id)) >= 2 and assigned_only.of(case_id))
+    tick_until(api.stack, "webhook-deliveries",
+               lambda: len(everything.of(case_id)) >= 2 and assigned_only.of(case_id))
     time.sleep(2)  # let duplicates, if any, arrive
     assert sorted(b["type"] for _, b in everything.of(case_id)) == ["complaint.assigned", "complaint.received"]
     assert [b["type"] for _, b in assigned_only.of(case_id)] == ["complaint.assigned"]
@@ -110,7 +98,7 @@ def test_failing_three_times_then_recovering_gets_it_exactly_once(api, receivers
     subscribe(api, flaky, ["complaint.assigned"])
     case_id = api.submit(complaint()).json()["id"]
     api.wait_routed(case_id)
-    tick_until(lambda: flaky.of(case_id))
+    tick_until(api.stack, "webhook-deliveries", lambda: flaky.of(case_id))
     time.sleep(2)
     assert flaky.calls == 4 and len(flaky.of(case_id)) == 1
 
@@ -121,7 +109,7 @@ def test_a_hanging_receiver_does_not_hold_up_another(api, receivers):
     started = time.monotonic()
     for _ in range(3):
         api.submit(complaint())
-    tick_until(lambda: len(healthy.accepted) >= 6, timeout=9)
+    tick_until(api.stack, "webhook-deliveries", lambda: len(healthy.accepted) >= 6, timeout=9)
     assert time.monotonic() - started < 9 and hanging.calls >= 1 and not hanging.accepted
 
 
@@ -142,5 +130,5 @@ def test_a_redirect_to_a_private_address_is_not_followed(api, receivers):
         rows = requests.get(f"{api.base}/webhooks/subscriptions/{sub_id}/deliveries", params={"status": "pending"},
                             headers=api.admin, timeout=30).json()["deliveries"]
         return rows and "refused" in (rows[0]["last_error"] or "")
-    tick_until(refused)
+    tick_until(api.stack, "webhook-deliveries", refused)
     assert sneaky.calls >= 1 and not sneaky.accepted
