@@ -47,7 +47,8 @@ def route(event):
     case_id = event["case_id"]
     app = bootstrap.app()
     route_case(case_id, repo=app.repo, outbox=app.outbox, publisher=app.publisher,
-               catalog=app.catalog, rules=app.rules, clock=app.clock, escalation=app.escalation)
+               catalog=app.catalog, rules=app.rules, clock=app.clock, escalation=app.escalation,
+               lapor=app.lapor_store)
 
 
 @functions_framework.cloud_event
@@ -64,7 +65,7 @@ def escalate(cloud_event):
     app = bootstrap.app()
     as_of = tick_instant(cloud_event, allow_override=app.settings.allow_clock_override, clock=app.clock)
     escalate_due(queue=app.due_cases, repo=app.repo, outbox=app.outbox, publisher=app.publisher,
-                 catalog=app.catalog, escalation=app.escalation, as_of=as_of)
+                 catalog=app.catalog, escalation=app.escalation, as_of=as_of, lapor=app.lapor_store)
 
 
 @functions_framework.cloud_event
@@ -135,7 +136,8 @@ def sync_lapor(cloud_event):
         return
     settings = app.settings
     lapor_sync.sync_from_lapor(client=app.lapor_client, store=app.lapor_store, outbox=app.outbox,
-                               publisher=app.publisher, clock=app.clock,
+                               publisher=app.publisher, clock=app.clock, catalog=app.catalog,
+                               rules=app.escalation.rules if app.escalation else None,
                                limits=lapor_sync.SyncLimits(page_size=settings.lapor_page_size,
                                                             budget_seconds=settings.lapor_run_seconds))
 
@@ -148,7 +150,8 @@ def push_lapor(cloud_event):
         logs.warning("push_lapor: SIGAP_LAPOR_BASE_URL is not set; nothing pushed")
         return
     lapor_push.push_to_lapor(client=app.lapor_client, store=app.lapor_store, repo=app.repo, publisher=app.publisher,
-                             clock=app.clock, backoff=lapor_push.Backoff(max_attempts=app.settings.lapor_max_attempts))
+                             clock=app.clock, backoff=lapor_push.Backoff(max_attempts=app.settings.lapor_max_attempts),
+                             catalog=app.catalog)
 
 
 @functions_framework.cloud_event

@@ -7,7 +7,7 @@ from datetime import datetime
 from typing import Any, Protocol, Sequence
 
 from shared.domain.api_keys import ApiKey
-from shared.domain.case import Case, CaseStatus, TimelineEntry
+from shared.domain.case import Case, CaseStatus, Entries, TimelineEntry
 from shared.domain.events import DomainEvent
 from shared.domain.lapor import OutboxItem, Report
 from shared.domain.webhooks import Delivery, DeliveryStatus, Outcome, Subscription
@@ -40,9 +40,9 @@ class CaseRepository(Protocol):
         """Atomically stores the case, its first timeline entry, its outbox events and the
         delivery record. Raises Conflict when the case or the delivery already exists."""
 
-    def update(self, case: Case, entry: TimelineEntry, events: Sequence[DomainEvent]) -> None:
+    def update(self, case: Case, entry: Entries, events: Sequence[DomainEvent]) -> None:
         """Atomically replaces the case (only if unchanged since ``case.version`` was read),
-        appends the entry and queues the events. Raises Conflict otherwise."""
+        appends the entry (or entries, or none) and queues the events. Raises Conflict otherwise."""
 
     def list(self, *, unit_id: str | None, status: CaseStatus | None, page_size: int,
              page_token: str | None) -> Page: ...
@@ -163,8 +163,14 @@ class LaporClient(Protocol):
 
     def change_status(self, tracking_id: str, status: str, note: str | None, client_ref: str) -> None: ...
 
+    def dispose(self, tracking_id: str, account: str, note: str | None, client_ref: str) -> None:
+        """Disposes the report to a unit's LAPOR! account (sub-instansi). A repeated client_ref changes nothing."""
+
     def submit(self, complaint: dict, client_ref: str) -> str:
         """A city-originated complaint; returns its tracking id (the same for a repeated client_ref)."""
+
+
+PageChange = tuple[Case, "Sequence[TimelineEntry]", "Sequence[DomainEvent]"]  # a case, its entries, its events
 
 
 @dataclass(frozen=True)
@@ -185,14 +191,14 @@ class LaporStore(Protocol):
 
     def cases(self, case_ids: Sequence[str]) -> dict[str, Case]: ...
 
-    def store_page(self, lease: Lease, cursor: str | None, new: Sequence[tuple[Case, TimelineEntry, DomainEvent]],
-                   changed: Sequence[tuple[Case, TimelineEntry]]) -> Lease:
+    def store_page(self, lease: Lease, cursor: str | None, new: Sequence[PageChange],
+                   changed: Sequence[PageChange]) -> Lease:
         """Atomically stores the page and moves the cursor; Conflict if the lease or a case changed."""
 
     def add_item(self, item: "OutboxItem") -> bool:
         """False when the item already exists."""
 
-    def commit_change(self, case: Case, entry: TimelineEntry, events: Sequence[DomainEvent],
+    def commit_change(self, case: Case, entry: Entries, events: Sequence[DomainEvent],
                       items: Sequence["OutboxItem"], records: Sequence[tuple[str, str, dict]] = ()) -> None:
         """Like CaseRepository.update, plus the lapor_outbox items and any further
         documents (collection, id, data) to create, in the same commit."""

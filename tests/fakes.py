@@ -7,7 +7,7 @@ from dataclasses import replace
 from datetime import datetime, timedelta, timezone
 from typing import Sequence
 
-from shared.domain.case import Case, CaseStatus, TimelineEntry
+from shared.domain.case import Case, CaseStatus, Entries, TimelineEntry, as_entries
 from shared.domain.events import DomainEvent
 from shared.ports import Conflict, InvalidPageToken, Page
 
@@ -58,22 +58,22 @@ class FakeCaseStore:
                 self.deliveries[(case.source, delivery_id)] = case.id
             self._stage(case.id, entry, events, case.created_at)
 
-    def update(self, case: Case, entry: TimelineEntry, events: Sequence[DomainEvent]) -> None:
+    def update(self, case: Case, entry: Entries, events: Sequence[DomainEvent]) -> None:
         with self._lock:
             stored = self.cases.get(case.id)
             if stored is None or stored.version != case.version:
                 raise Conflict(case.id)
             self._check_new(case.id, entry, events)
             self.cases[case.id] = replace(case, version=next(self._versions))
-            self._stage(case.id, entry, events, case.updated_at or entry.at)
+            self._stage(case.id, entry, events, case.updated_at or case.created_at)
 
-    def _check_new(self, case_id: str, entry: TimelineEntry, events: Sequence[DomainEvent]) -> None:
-        if any(e.id == entry.id for e in self.timelines.get(case_id, [])) or \
-                any(ev.id in self.outbox for ev in events):
+    def _check_new(self, case_id: str, entry: Entries, events: Sequence[DomainEvent]) -> None:
+        ids = {e.id for e in self.timelines.get(case_id, [])}
+        if any(e.id in ids for e in as_entries(entry)) or any(ev.id in self.outbox for ev in events):
             raise Conflict(case_id)
 
-    def _stage(self, case_id: str, entry: TimelineEntry, events: Sequence[DomainEvent], now: datetime) -> None:
-        self.timelines.setdefault(case_id, []).append(entry)
+    def _stage(self, case_id: str, entry: Entries, events: Sequence[DomainEvent], now: datetime) -> None:
+        self.timelines.setdefault(case_id, []).extend(as_entries(entry))
         for event in events:
             self.outbox[event.id] = (now, event)
 
@@ -112,18 +112,19 @@ class FakeCaseStore:
         return sorted(rows, key=lambda c: c.created_at, reverse=True)[:limit]
 
     # DueCases (escalation): the same filters as shared/adapters/firestore_escalation.py
-    def _clocked(self, field: str, until: datetime, limit: int) -> list[Case]:
-        from shared.domain.escalation import CLOCK_STATUSES
+    def _clocked(self, field: str, until: datetime, limit: int, statuses) -> list[Case]:
         rows = [(getattr(c.clock, field), c.id, c) for c in self.cases.values()
-                if c.status in CLOCK_STATUSES and c.clock and getattr(c.clock, field) is not None
+                if c.status in statuses and c.clock and getattr(c.clock, field) is not None
                 and getattr(c.clock, field) <= until]
         return [c for _, _, c in sorted(rows)[:limit]]
 
     def due(self, as_of: datetime, limit: int) -> list[Case]:
-        return self._clocked("next_due_at", as_of, limit)
+        from shared.domain.escalation import DUE_STATUSES
+        return self._clocked("next_due_at", as_of, limit, DUE_STATUSES)
 
     def deadlines_until(self, until: datetime, limit: int) -> list[Case]:
-        return self._clocked("deadline_at", until, limit)
+        from shared.domain.escalation import CLOCK_STATUSES
+        return self._clocked("deadline_at", until, limit, CLOCK_STATUSES)
 
     # Outbox
     def pending(self, created_before: datetime, limit: int) -> list[DomainEvent]:

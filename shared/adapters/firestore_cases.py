@@ -20,7 +20,7 @@ from google.cloud import firestore
 from shared.adapters.firestore_mapping import (case_from_document, case_to_document,
                                                entry_from_document, entry_to_document,
                                                private_reporter_document)
-from shared.domain.case import Case, CaseStatus, TimelineEntry
+from shared.domain.case import Case, CaseStatus, Entries, TimelineEntry, as_entries
 from shared.domain.events import DomainEvent
 from shared.ports import Conflict, InvalidPageToken, Page
 
@@ -92,20 +92,21 @@ class FirestoreCaseRepository:
         except (gexc.AlreadyExists, gexc.Conflict) as exc:
             raise Conflict(str(exc)) from exc
 
-    def update(self, case: Case, entry: TimelineEntry, events: Sequence[DomainEvent]) -> None:
+    def update(self, case: Case, entry: Entries, events: Sequence[DomainEvent]) -> None:
         batch = self._db.batch()
         ref = self._case_ref(case.id)
         document = case_to_document(case)
         option = self._db.write_option(last_update_time=case.version)
         batch.update(ref, {k: v for k, v in document.items() if k not in ("created_at",)}, option=option)
-        self._stage(batch, ref, entry, events, case.updated_at or entry.at)
+        self._stage(batch, ref, entry, events, case.updated_at or case.created_at)
         try:
             batch.commit()
         except (gexc.FailedPrecondition, gexc.AlreadyExists, gexc.Conflict, gexc.Aborted) as exc:
             raise Conflict(str(exc)) from exc
 
-    def _stage(self, batch, ref, entry: TimelineEntry, events: Sequence[DomainEvent], now: datetime) -> None:
-        batch.create(ref.collection(TIMELINE).document(entry.id), entry_to_document(entry))
+    def _stage(self, batch, ref, entry: Entries, events: Sequence[DomainEvent], now: datetime) -> None:
+        for one in as_entries(entry):
+            batch.create(ref.collection(TIMELINE).document(one.id), entry_to_document(one))
         for event in events:
             batch.create(self._db.collection(OUTBOX).document(event.id), _outbox_document(event, now))
 

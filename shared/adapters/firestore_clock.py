@@ -8,7 +8,7 @@ from typing import Any, Mapping
 from shared.domain.deadlines import CaseClock, Stage
 
 _INSTANTS = ("anchor_at", "stage_since", "deadline_at", "assigned_at", "responded_at", "paused_at",
-             "next_due_at")
+             "next_due_at", "last_paged_at", "resolved_at", "closes_at")
 
 
 def clock_to_map(clock: CaseClock | None) -> dict[str, Any] | None:
@@ -16,7 +16,8 @@ def clock_to_map(clock: CaseClock | None) -> dict[str, Any] | None:
         return None
     return {**{k: getattr(clock, k) for k in _INSTANTS}, "sla_days": clock.sla_days,
             "stage": clock.stage.value, "top_level": clock.top_level, "level": clock.level,
-            "reminded": clock.reminded, "pause_reason": clock.pause_reason, "paused_days": clock.paused_days}
+            "reminded": clock.reminded, "pause_reason": clock.pause_reason, "paused_days": clock.paused_days,
+            "late_on_arrival_days": clock.late_on_arrival_days}
 
 
 def clock_from_map(raw: Mapping[str, Any] | None) -> CaseClock | None:
@@ -25,7 +26,8 @@ def clock_from_map(raw: Mapping[str, Any] | None) -> CaseClock | None:
     return CaseClock(**{k: raw.get(k) for k in _INSTANTS}, sla_days=int(raw["sla_days"]),
                      stage=Stage(raw["stage"]), top_level=int(raw["top_level"]), level=int(raw.get("level", 0)),
                      reminded=bool(raw.get("reminded")), pause_reason=raw.get("pause_reason"),
-                     paused_days=int(raw.get("paused_days", 0)))
+                     paused_days=int(raw.get("paused_days", 0)),
+                     late_on_arrival_days=raw.get("late_on_arrival_days"))
 
 
 def clock_fields(clock: CaseClock | None) -> dict[str, Any]:

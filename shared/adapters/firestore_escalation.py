@@ -14,9 +14,10 @@ from google.cloud import firestore
 from shared.adapters.firestore_cases import CASES
 from shared.adapters.firestore_mapping import case_from_document
 from shared.domain.case import Case
-from shared.domain.escalation import CLOCK_STATUSES
+from shared.domain.escalation import CLOCK_STATUSES, DUE_STATUSES
 
 _RUNNING = [s.value for s in CLOCK_STATUSES]
+_DUE = [s.value for s in DUE_STATUSES]  # running clocks, and resolutions the completion rule closes
 
 
 class FirestoreDueCases:
@@ -24,9 +25,9 @@ class FirestoreDueCases:
         self._db = client
         self.documents_read = 0
 
-    def _query(self, field: str, until: datetime, limit: int) -> list[Case]:
+    def _query(self, field: str, until: datetime, limit: int, statuses: list[str] = _RUNNING) -> list[Case]:
         query = (self._db.collection(CASES)
-                 .where(filter=firestore.FieldFilter("status", "in", _RUNNING))
+                 .where(filter=firestore.FieldFilter("status", "in", statuses))
                  .where(filter=firestore.FieldFilter(field, "<=", until))
                  .order_by(field).limit(limit))
         cases = [case_from_document(d.id, d.to_dict(), d.update_time) for d in query.stream()]
@@ -34,7 +35,7 @@ class FirestoreDueCases:
         return cases
 
     def due(self, as_of: datetime, limit: int) -> list[Case]:
-        return self._query("next_due_at", as_of, limit)
+        return self._query("next_due_at", as_of, limit, _DUE)
 
     def deadlines_until(self, until: datetime, limit: int) -> list[Case]:
         return self._query("deadline_at", until, limit)

@@ -18,10 +18,10 @@ from google.cloud import firestore
 from shared.adapters.firestore_cases import CASES, OUTBOX, PRIVATE, TIMELINE, _outbox_document
 from shared.adapters.firestore_mapping import (case_from_document, case_to_document, entry_to_document,
                                                private_reporter_document)
-from shared.domain.case import Case, TimelineEntry
+from shared.domain.case import Case, Entries, as_entries
 from shared.domain.events import DomainEvent
 from shared.domain.lapor import ItemKind, ItemState, OutboxItem
-from shared.ports import Conflict, Lease
+from shared.ports import Conflict, Lease, PageChange
 
 SYNC, LAPOR_OUTBOX = "lapor_sync", "lapor_outbox"
 _FAILED = (gexc.FailedPrecondition, gexc.AlreadyExists, gexc.Conflict, gexc.Aborted, gexc.NotFound)
@@ -67,26 +67,23 @@ class FirestoreLaporStore:
         return {s.id: case_from_document(s.id, s.to_dict(), s.update_time)
                 for s in self._db.get_all(refs) if s.exists}
 
-    def store_page(self, lease: Lease, cursor: str | None, new: Sequence[tuple[Case, TimelineEntry, DomainEvent]],
-                   changed: Sequence[tuple[Case, TimelineEntry]]) -> Lease:
+    def store_page(self, lease: Lease, cursor: str | None, new: Sequence[PageChange],
+                   changed: Sequence[PageChange]) -> Lease:
         """One atomic commit: new cases, changed cases, and the cursor under the lease."""
         batch, count = self._db.batch(), 1
-        for case, entry, event in new:
+        for case, entries, events in new:
             ref = self._db.collection(CASES).document(case.id)
             batch.create(ref, case_to_document(case))
             private = private_reporter_document(case)
             if private:
                 batch.create(ref.collection(PRIVATE).document("reporter"), private)
                 count += 1
-            batch.create(ref.collection(TIMELINE).document(entry.id), entry_to_document(entry))
-            batch.create(self._db.collection(OUTBOX).document(event.id), _outbox_document(event, case.created_at))
-            count += 3
-        for case, entry in changed:
+            count += 1 + self._stage(batch, ref, entries, events, case.created_at)
+        for case, entries, events in changed:
             ref = self._db.collection(CASES).document(case.id)
             document = {k: v for k, v in case_to_document(case).items() if k != "created_at"}
             batch.update(ref, document, option=self._db.write_option(last_update_time=case.version))
-            batch.create(ref.collection(TIMELINE).document(entry.id), entry_to_document(entry))
-            count += 2
+            count += 1 + self._stage(batch, ref, entries, events, case.updated_at or case.created_at)
         sync_ref = self._db.collection(SYNC).document(lease.name)
         batch.update(sync_ref, {"cursor": cursor}, option=self._db.write_option(last_update_time=lease.version))
         try:
@@ -95,6 +92,15 @@ class FirestoreLaporStore:
             raise Conflict(str(exc)) from exc
         self.writes += count
         return Lease(lease.name, lease.owner, results[-1].update_time, cursor)
+
+    def _stage(self, batch, ref, entries: Entries, events: Sequence[DomainEvent], now: datetime) -> int:
+        """Stages timeline entries and outbox events; returns how many writes."""
+        staged = as_entries(entries)
+        for entry in staged:
+            batch.create(ref.collection(TIMELINE).document(entry.id), entry_to_document(entry))
+        for event in events:
+            batch.create(self._db.collection(OUTBOX).document(event.id), _outbox_document(event, now))
+        return len(staged) + len(events)
 
     # ---- push: lapor_outbox -----------------------------------------------------------
     def add_item(self, item: OutboxItem) -> bool:
@@ -105,18 +111,16 @@ class FirestoreLaporStore:
         except gexc.AlreadyExists:
             return False
 
-    def commit_change(self, case: Case, entry: TimelineEntry, events: Sequence[DomainEvent],
+    def commit_change(self, case: Case, entry: Entries, events: Sequence[DomainEvent],
                       items: Sequence[OutboxItem], records: Sequence[tuple[str, str, dict]] = ()) -> None:
-        """The case change, its timeline entry, its events and its outbox items: one commit.
+        """The case change, its timeline entries, its events and its outbox items: one commit.
         ``records`` are further documents (collection, id, data) created in the same commit,
         e.g. the unit API's Idempotency-Key answers; one that exists already fails it all."""
         batch = self._db.batch()
         ref = self._db.collection(CASES).document(case.id)
         document = {k: v for k, v in case_to_document(case).items() if k != "created_at"}
         batch.update(ref, document, option=self._db.write_option(last_update_time=case.version))
-        batch.create(ref.collection(TIMELINE).document(entry.id), entry_to_document(entry))
-        for event in events:
-            batch.create(self._db.collection(OUTBOX).document(event.id), _outbox_document(event, entry.at))
+        count = 1 + self._stage(batch, ref, entry, events, case.updated_at or case.created_at)
         for item in items:
             batch.create(self._db.collection(LAPOR_OUTBOX).document(item.id), _item_document(item))
         for collection, doc_id, data in records:
@@ -125,7 +129,7 @@ class FirestoreLaporStore:
             batch.commit()
         except _FAILED as exc:
             raise Conflict(str(exc)) from exc
-        self.writes += 2 + len(events) + len(items)
+        self.writes += count + len(items) + len(records)
 
     def recorded_answer(self, record_id: str) -> dict | None:
         """The unit API's recorded answer to an Idempotency-Key (shared/services/unit_actions.py)."""

@@ -6,7 +6,7 @@ import json
 from dataclasses import dataclass, field, replace
 from datetime import datetime
 from enum import Enum
-from typing import Any, Mapping
+from typing import Any, Mapping, Sequence
 
 from shared.domain.deadlines import CaseClock
 
@@ -76,6 +76,13 @@ class TimelineEntry:
         return f"{self.seq:05d}-{self.action}"
 
 
+Entries = TimelineEntry | Sequence[TimelineEntry]  # one change may write several timeline entries
+
+
+def as_entries(entries: Entries) -> tuple[TimelineEntry, ...]:
+    return (entries,) if isinstance(entries, TimelineEntry) else tuple(entries)
+
+
 @dataclass(frozen=True)
 class Case:
     id: str
@@ -114,6 +121,11 @@ class Case:
 
     def next_entry(self, at: datetime, actor: str, action: str, **detail: Any) -> TimelineEntry:
         return TimelineEntry(self.timeline_length + 1, at, actor, action, detail)
+
+    def with_entry(self, at: datetime, actor: str, action: str, **detail: Any) -> tuple["Case", TimelineEntry]:
+        """The next timeline entry, and the case counting it (for changes that write several)."""
+        entry = self.next_entry(at, actor, action, **detail)
+        return replace(self, timeline_length=entry.seq, updated_at=at), entry
 
     def moved_to(self, status: CaseStatus, at: datetime, entry: TimelineEntry, **changes: Any) -> "Case":
         if not can_transition(self.status, status):

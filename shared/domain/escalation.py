@@ -14,9 +14,11 @@ from shared.domain.catalog import Catalog
 from shared.domain.deadlines import CaseClock, ClockRules, Stage
 from shared.domain.escalation_policy import Contact, EscalationPolicy, UnitContacts
 
-REMINDER, ESCALATION = "reminder", "escalation"
-# Statuses whose clock can run; waiting_reporter is paused, resolved/closed are done.
+REMINDER, ESCALATION, CLOSE = "reminder", "escalation", "close"
+# Statuses whose clock can run; waiting_reporter is paused, resolved waits for validation, closed is done.
 CLOCK_STATUSES = (CaseStatus.TRIAGE, CaseStatus.ASSIGNED, CaseStatus.ACKNOWLEDGED, CaseStatus.IN_PROGRESS)
+# What the escalation tick reads: running clocks, and resolutions the completion rule will close.
+DUE_STATUSES = (*CLOCK_STATUSES, CaseStatus.RESOLVED)
 
 _STAGE_TEXT = {Stage.TRIAGE: "penelaahan (triase)", Stage.FIRST_RESPONSE: "tanggapan pertama",
                Stage.COMPLETION: "penyelesaian"}
@@ -27,11 +29,16 @@ _MONTHS = ("Januari", "Februari", "Maret", "April", "Mei", "Juni", "Juli", "Agus
 
 @dataclass(frozen=True)
 class Step:
-    kind: str          # REMINDER or ESCALATION
+    kind: str          # REMINDER, ESCALATION or CLOSE (the national completion rule)
     stage: Stage
     level: int         # the level after the step
-    deadline_at: datetime  # the deadline reminded about, or the one missed
+    deadline_at: datetime  # the deadline reminded about, the one missed, or when the rule closes the case
     clock: CaseClock   # the clock after the step
+    due_at: datetime | None = None  # when the step fell due (the level's instant, or the reminder's)
+
+    def __post_init__(self) -> None:
+        if self.due_at is None:
+            object.__setattr__(self, "due_at", self.deadline_at)
 
 
 @dataclass(frozen=True)
@@ -48,17 +55,22 @@ class Escalation:
 def due_step(case: Case, rules: ClockRules, now: datetime) -> Step | None:
     """The one step due on ``case`` at ``now``, or None (answered, paused, not yet due)."""
     clock = case.clock
-    if clock is None or case.status not in CLOCK_STATUSES or not clock.running:
+    if clock is None or clock.next_due_at is None or now < clock.next_due_at:
         return None
-    if clock.next_due_at is None or now < clock.next_due_at:
+    if case.status is CaseStatus.RESOLVED:
+        if clock.closes_at is not None and now >= clock.closes_at:
+            return Step(CLOSE, clock.stage, clock.level, clock.closes_at, rules.stopped(clock, now))
+        return None
+    if case.status not in CLOCK_STATUSES or not clock.running:
         return None
     missed = rules.level_deadline(clock)
-    if missed is not None and now >= missed:
-        after = rules.settled(replace(clock, level=clock.level + 1, reminded=True))
-        return Step(ESCALATION, clock.stage, after.level, missed, after)
+    if missed is not None and now >= missed and clock.deadline_at is not None:
+        after = rules.settled(replace(clock, level=clock.level + 1, reminded=True, last_paged_at=now))
+        return Step(ESCALATION, clock.stage, after.level, clock.deadline_at, after, missed)
     reminder = rules.reminder_at(clock)
     if reminder is not None and now >= reminder:
-        return Step(REMINDER, clock.stage, 0, clock.deadline_at, rules.settled(replace(clock, reminded=True)))
+        return Step(REMINDER, clock.stage, 0, clock.deadline_at, rules.settled(replace(clock, reminded=True)),
+                    reminder)
     return None
 
 
@@ -73,6 +85,13 @@ def chain_length(catalog: Catalog, unit_id: str) -> int:
 def _recipient(unit_id: str, role: str, contact: Contact) -> dict[str, Any]:
     return {"unit_id": unit_id, "role": role, "name": contact.name, "title": contact.role,
             "addresses": dict(contact.addresses)}
+
+
+def late_recipients(unit_id: str, catalog: Catalog, escalation: Escalation) -> list[dict[str, Any]]:
+    """Who hears that a case arrived late: the unit's admins and the coordinator's (Diskominfo)."""
+    contacts, triage = escalation.contacts, catalog.triage_unit
+    told = [_recipient(unit_id, "admin", c) for c in contacts[unit_id].admins]
+    return told + ([_recipient(triage, "copy", c) for c in contacts[triage].admins] if unit_id != triage else [])
 
 
 def recipients(unit_id: str, level: int, catalog: Catalog, escalation: Escalation) -> list[dict[str, Any]]:
@@ -104,3 +123,17 @@ def message(case: Case, step: Step, unit_name: str, rules: ClockRules) -> str:
                 f"Batas waktu {what}: {when}.")
     return (f"Eskalasi tingkat {step.level}: laporan {case.id} di {unit_name} melewati batas waktu "
             f"{what} ({when}) tanpa jawaban. Mohon segera ditindaklanjuti.")
+
+
+def late_message(case: Case, clock: CaseClock, unit_name: str, next_title: str | None, rules: ClockRules) -> str:
+    """The late-on-arrival notice, in Bahasa Indonesia: how late, and when the next level is paged."""
+    what = _STAGE_TEXT.get(clock.stage, "penyelesaian")
+    days = clock.late_on_arrival_days or 0
+    late = f"{days} hari kerja" if days else "kurang dari 1 hari kerja"
+    when = indonesian_datetime(clock.deadline_at, rules) if clock.deadline_at else "-"
+    text = (f"Laporan {case.id} di {unit_name} baru diterima Sigap dan sudah terlambat {late} dari batas waktu "
+            f"{what} ({when}). Mohon segera ditindaklanjuti.")
+    nxt = rules.level_deadline(clock)
+    if next_title and nxt is not None:
+        text += f" Tanpa jawaban, eskalasi ke {next_title} pada {indonesian_datetime(nxt, rules)}."
+    return text

@@ -30,6 +30,7 @@ class EscalationPolicy:
     copies: Mapping[str, frozenset[int]]  # unit id -> levels on which its admins are copied
     digest_from_level: int      # from this level on, leadership hears through the daily digest
     national_follow_up_days: int
+    completion_rule_days: int = 10  # national: a follow-up and this many working days without a reply close it
 
     def sla_class(self, sla_days: int) -> SlaClass:
         return self.classes[sla_days]
@@ -123,7 +124,9 @@ def build_policy(raw: Any, catalog: Catalog, file: str = "escalation.yaml") -> E
         classes=classes, triage_days=_positive(file, "-", raw, "triage_days"),
         reminder_days_before=_positive(file, "-", raw, "reminder_days_before", minimum=0),
         step_days=_positive(file, "-", raw, "escalation_step_days"), copies=copies,
-        digest_from_level=_positive(file, "-", raw, "digest_from_level"), national_follow_up_days=national)
+        digest_from_level=_positive(file, "-", raw, "digest_from_level"), national_follow_up_days=national,
+        completion_rule_days=_positive(file, "-", {"national_completion_days": 10, **raw},
+                                       "national_completion_days"))
 
 
 def _contact(file: str, entry: str, raw: Any) -> Contact:

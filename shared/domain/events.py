@@ -12,6 +12,7 @@ COMPLAINT_UPDATED = "complaint.updated"      # a unit or the coordinator acted o
 COMPLAINT_RESOLVED = "complaint.resolved"    # a unit resolved it: the coordinator validates
 COMPLAINT_REMINDER = "complaint.reminder"    # a deadline is near (recipients: the unit's admins)
 COMPLAINT_ESCALATED = "complaint.escalated"  # a deadline was missed: one level up
+COMPLAINT_LATE = "complaint.late"            # Sigap first saw the case past its deadline (late on arrival)
 DIGEST_DAILY = "digest.daily"                # per unit: due today, overdue, escalated (case_id "")
 INTEGRATION_ALERT = "integration.alert"      # an integration needs a human (LAPOR! sync/push); case_id may be ""
 
@@ -24,6 +25,7 @@ TOPICS: Mapping[str, str] = {
     COMPLAINT_RESOLVED: "complaint-resolved",
     COMPLAINT_REMINDER: "complaint-reminder",
     COMPLAINT_ESCALATED: "complaint-escalated",
+    COMPLAINT_LATE: "complaint-late",
     DIGEST_DAILY: "digest-daily",
     INTEGRATION_ALERT: "sigap-alerts",
 }

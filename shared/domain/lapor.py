@@ -41,13 +41,26 @@ def case_id_for_report(report: "Report") -> str:
     return case_id_for_tracking(report.tracking_id)
 
 
+INSTANSI, PELAPOR, ADMIN = "instansi", "pelapor", "admin"  # who wrote a follow-up
+
+
 @dataclass(frozen=True)
 class FollowUp:
     """A tindak lanjut: one answer on a report, by the agency or the reporter."""
     id: str
-    author: str   # "instansi", "pelapor" or "admin"
+    author: str   # INSTANSI (a unit's account), PELAPOR (the reporter) or ADMIN (the city's admin)
     text: str
     at: datetime
+    account: str | None = None     # the sub-instansi account that wrote it (author INSTANSI)
+    client_ref: str | None = None  # set when Sigap posted it: the outbox item's id (so Sigap knows its own)
+
+
+@dataclass(frozen=True)
+class Disposition:
+    """Where the report sits inside the city on LAPOR!: the sub-instansi (unit account) it was disposed to."""
+    account: str
+    at: datetime
+    client_ref: str | None = None  # set when Sigap made it through the API
 
 
 @dataclass(frozen=True)
@@ -68,6 +81,7 @@ class Report:
     reporter: Mapping[str, str | None] | None = None   # absent when anonymous and hidden by the platform
     follow_ups: tuple[FollowUp, ...] = ()
     client_ref: str | None = None    # set on a report Sigap submitted: the submission's outbox item id
+    disposition: Disposition | None = None  # the current disposition to a unit's account, if any
 
 
 def case_from_report(report: Report, now: datetime) -> Case:
@@ -80,25 +94,12 @@ def case_from_report(report: Report, now: datetime) -> Case:
         title=report.title, description=report.content, created_at=now, category_hint=report.category,
         location=location or None, reporter=reporter, secret=report.secret, channel="lapor",
         occurred_at=report.created_at, national_received_at=report.disposed_at or report.created_at,
-        lapor_tracking_id=report.tracking_id, lapor_state=report_state(report))
-
-
-def report_state(report: Report) -> dict[str, Any]:
-    return {"version": report.version, "status": report.status, "follow_ups": len(report.follow_ups)}
+        lapor_tracking_id=report.tracking_id)
 
 
 def is_newer(report: Report, case: Case) -> bool:
     """Out-of-order or repeated deliveries of a report never overwrite a newer one."""
     return report.version > int((case.lapor_state or {}).get("version", -1))
-
-
-def change_detail(report: Report, known_follow_ups: int) -> dict[str, Any]:
-    """The timeline detail of a changed report: status and new follow-ups (ids and authors;
-    a secret report's follow-up text stays out of the timeline)."""
-    new = report.follow_ups[known_follow_ups:]
-    return {"version": report.version, "lapor_status": report.status,
-            "follow_ups": [{"id": f.id, "author": f.author, "at": f.at,
-                            **({} if report.secret else {"text": f.text})} for f in new]}
 
 
 # ---- what Sigap owes the platform (lapor_outbox) ---------------------------------------
@@ -107,6 +108,7 @@ class ItemKind(str, Enum):
     SUBMIT = "submit"          # a city-originated complaint: get a tracking id
     FOLLOW_UP = "follow_up"    # a unit's tindak lanjut
     STATUS = "status"          # a status change the platform must show
+    DISPOSE = "dispose"        # Sigap's routing: the report goes to the unit's LAPOR! account
 
 
 class ItemState(str, Enum):
@@ -167,3 +169,10 @@ def status_item(case: Case, seq: int, status: CaseStatus, at: datetime, note: st
 
 def follow_up_item(case: Case, seq: int, text: str, unit_id: str | None, at: datetime) -> OutboxItem:
     return OutboxItem(case.id, seq, ItemKind.FOLLOW_UP, {"text": text, "unit_id": unit_id, "at": at}, at)
+
+
+def dispose_item(case: Case, seq: int, unit_id: str, account: str, at: datetime,
+                 note: str | None = None) -> OutboxItem:
+    """Sigap's routing or re-routing, told to LAPOR! as a disposition to the unit's account.
+    Its id sorts before the follow-up and status items of the same seq (d < f < s)."""
+    return OutboxItem(case.id, seq, ItemKind.DISPOSE, {"unit_id": unit_id, "account": account, "note": note}, at)

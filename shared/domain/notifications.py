@@ -45,7 +45,7 @@ def recipients_for(event: Mapping[str, Any], catalog: Catalog, contacts: Mapping
         return _admins(contacts, data["unit_id"])
     if kind in ("complaint.triaged", "complaint.resolved"):  # the coordinator triages and validates
         return _admins(contacts, catalog.triage_unit)
-    if kind in ("complaint.reminder", "complaint.escalated"):
+    if kind in ("complaint.reminder", "complaint.escalated", "complaint.late"):
         told = list(data.get("recipients") or [])
         # upper levels read about it in the daily digest, not one message per case
         return [r for r in told if r.get("role") == "admin"] if data.get("delivery") == "digest" else told
@@ -71,7 +71,7 @@ def text_for(event: Mapping[str, Any], catalog: Catalog, link: str, deadline: st
     if kind == "complaint.resolved":
         unit = catalog.units[data["unit_id"]].name if data.get("unit_id") in catalog.units else "unit"
         return f"Laporan {case_id}{about} dinyatakan selesai oleh {unit}. Mohon validasi penyelesaiannya. Buka: {link}"
-    if kind in ("complaint.reminder", "complaint.escalated"):
+    if kind in ("complaint.reminder", "complaint.escalated", "complaint.late"):
         return f"{data.get('message', '')} Buka: {link}".strip()
     if kind == "digest.daily":
         lines = [data.get("message", "Ringkasan harian SP4N-LAPOR! Kota Metro")]

@@ -11,24 +11,29 @@ from dataclasses import replace
 from datetime import datetime, time
 
 from shared import logs
-from shared.domain.case import Case
+from shared.domain.case import Case, CaseStatus
 from shared.domain.catalog import Catalog
 from shared.domain.digest import build_digest
-from shared.domain.escalation import REMINDER, Escalation, due_step, message, recipients, stage_unit
-from shared.domain.events import COMPLAINT_ESCALATED, COMPLAINT_REMINDER, DIGEST_DAILY, DomainEvent
-from shared.ports import CaseRepository, Conflict, DueCases, EventPublisher, Outbox
+from shared.domain.escalation import CLOSE, REMINDER, Escalation, Step, due_step, message, recipients, stage_unit
+from shared.domain.events import COMPLAINT_ESCALATED, COMPLAINT_REMINDER, COMPLAINT_UPDATED, DIGEST_DAILY, DomainEvent
+from shared.domain.lapor import status_item
+from shared.ports import CaseRepository, Conflict, DueCases, EventPublisher, LaporStore, Outbox
 from shared.services.outbox import announce
 
 ACTOR = "sigap:escalation"
 
 
 def escalate_due(*, queue: DueCases, repo: CaseRepository, outbox: Outbox, publisher: EventPublisher,
-                 catalog: Catalog, escalation: Escalation, as_of: datetime, limit: int = 500) -> dict[str, int]:
+                 catalog: Catalog, escalation: Escalation, as_of: datetime, limit: int = 500,
+                 lapor: LaporStore | None = None) -> dict[str, int]:
     """Handles every case due at ``as_of`` (at most ``limit``; the rest wait for the next
-    tick). Returns how many were reminded, escalated, lost to a concurrent tick, not due."""
+    tick). Returns how many were reminded, escalated, closed by the national completion
+    rule, lost to a concurrent tick, not due. A tick delivered twice, a burst of ticks or
+    ticks running at once move each case at most one level per step: the step's spacing
+    is in the clock (``last_paged_at``), and each step is one optimistic write."""
     cases = queue.due(as_of, limit)
     outcomes = Counter(escalate_case(case, repo=repo, outbox=outbox, publisher=publisher, catalog=catalog,
-                                     escalation=escalation, as_of=as_of) for case in cases)
+                                     escalation=escalation, as_of=as_of, lapor=lapor) for case in cases)
     if len(cases) >= limit:
         logs.warning("escalate: more cases due than one tick handles; the rest wait", limit=limit)
     logs.info("escalation tick", as_of=as_of.isoformat(), due=len(cases), **outcomes)
@@ -36,12 +41,15 @@ def escalate_due(*, queue: DueCases, repo: CaseRepository, outbox: Outbox, publi
 
 
 def escalate_case(case: Case, *, repo: CaseRepository, outbox: Outbox, publisher: EventPublisher,
-                  catalog: Catalog, escalation: Escalation, as_of: datetime) -> str:
-    """One step on one case: 'reminder', 'escalation', 'not-due' or 'lost-race'."""
+                  catalog: Catalog, escalation: Escalation, as_of: datetime, lapor: LaporStore | None = None) -> str:
+    """One step on one case: 'reminder', 'escalation', 'close', 'not-due' or 'lost-race'."""
     rules = escalation.rules
     step = due_step(case, rules, as_of)
     if step is None:
         return _rescheduled(case, repo=repo, escalation=escalation, as_of=as_of)
+    if step.kind == CLOSE:
+        return _closed(case, step, repo=repo, outbox=outbox, publisher=publisher, as_of=as_of, lapor=lapor,
+                       days=escalation.policy.completion_rule_days)
     unit_id = stage_unit(case, catalog)
     reminder = step.kind == REMINDER
     reason = f"{step.stage.value} deadline " + ("near" if reminder else "missed")
@@ -49,7 +57,7 @@ def escalate_case(case: Case, *, repo: CaseRepository, outbox: Outbox, publisher
                             level=step.level, unit_id=unit_id, deadline_at=step.deadline_at, reason=reason)
     digest = not reminder and step.level >= escalation.policy.digest_from_level
     data = {"unit_id": unit_id, "stage": step.stage.value, "level": step.level,
-            "deadline_at": step.deadline_at.isoformat(), "reason": reason,
+            "deadline_at": step.deadline_at.isoformat(), "due_at": step.due_at.isoformat(), "reason": reason,
             "delivery": "digest" if digest else "direct",
             "recipients": recipients(unit_id, step.level, catalog, escalation),
             "message": message(case, step, catalog.unit(unit_id).name, rules)}
@@ -67,6 +75,27 @@ def escalate_case(case: Case, *, repo: CaseRepository, outbox: Outbox, publisher
     return step.kind
 
 
+def _closed(case: Case, step: Step, *, repo: CaseRepository, outbox: Outbox, publisher: EventPublisher,
+            as_of: datetime, lapor: LaporStore | None, days: int) -> str:
+    """The national completion rule: a resolution nobody answered for ``days`` working days closes the case."""
+    entry = case.next_entry(as_of, ACTOR, "closed", status=CaseStatus.CLOSED.value, rule="national_completion",
+                            reason=f"resolved and {days} working days without a reply (national completion rule)")
+    moved = case.moved_to(CaseStatus.CLOSED, as_of, entry, clock=step.clock)
+    event = DomainEvent(f"{case.id}.{entry.id}", COMPLAINT_UPDATED, case.id, as_of,
+                        {"action": "closed", "from": case.status.value, "to": "closed", "unit_id": case.unit_id})
+    item = status_item(moved, entry.seq, CaseStatus.CLOSED, as_of, "selesai: aturan penyelesaian nasional")
+    try:
+        if lapor is not None and item is not None and (case.lapor_tracking_id or case.source == "lapor"):
+            lapor.commit_change(moved, entry, [event], [item])
+        else:
+            repo.update(moved, entry, [event])
+    except Conflict:
+        return "lost-race"
+    logs.info("case closed by the national completion rule", case_id=case.id)
+    announce([event], outbox=outbox, publisher=publisher)
+    return "close"
+
+
 def _rescheduled(case: Case, *, repo: CaseRepository, escalation: Escalation, as_of: datetime) -> str:
     """A case the query found due with no step to take: its stored next_due_at predates a
     policy change (or a bug). Recompute it, so it cannot sit in the due set for ever,
@@ -74,7 +103,8 @@ def _rescheduled(case: Case, *, repo: CaseRepository, escalation: Escalation, as
     clock = case.clock
     if clock is None or clock.next_due_at is None or clock.next_due_at > as_of:
         return "not-due"
-    settled = escalation.rules.settled(clock)
+    settled = replace(clock, next_due_at=clock.closes_at) if case.status is CaseStatus.RESOLVED else \
+        escalation.rules.settled(clock)
     if settled.next_due_at is not None and settled.next_due_at <= as_of:
         logs.error("escalate: a due case has no step to take", case_id=case.id)
         return "stuck"

@@ -14,11 +14,15 @@ import random
 import time
 import uuid
 from dataclasses import dataclass, replace
+from datetime import timedelta
+from typing import Any
 
 from shared import logs
 from shared.domain.case import Case, CaseStatus, TimelineEntry
-from shared.domain.lapor import (SOURCE, Backoff, ItemKind, ItemState, OutboxItem, after_failure, follow_up_item,
-                                 redriven, status_item)
+from shared.domain.catalog import Catalog
+from shared.domain.lapor import (BELUM_TERVERIFIKASI, SOURCE, Backoff, ItemKind, ItemState, OutboxItem,
+                                 after_failure, follow_up_item, redriven, status_item)
+from shared.domain.lapor_changes import rank, shown_rank
 from shared.ports import CaseRepository, Clock, Conflict, EventPublisher, LaporClient, LaporError, LaporStore
 from shared.services.lapor_sync import alert
 
@@ -83,6 +87,7 @@ def queue_submission(case_id: str, *, repo: CaseRepository, store: LaporStore, p
 class PushRun:
     outcome: str = "done"
     delivered: int = 0
+    skipped: int = 0      # items LAPOR! already showed (a status not ahead of it, the same disposition)
     failed: int = 0
     dead: int = 0
     waiting: int = 0
@@ -90,7 +95,12 @@ class PushRun:
 
 def push_to_lapor(*, client: LaporClient, store: LaporStore, repo: CaseRepository, publisher: EventPublisher,
                   clock: Clock, backoff: Backoff = Backoff(), budget_seconds: float = 50.0,
-                  lease_seconds: float = 90.0, batch: int = 500, rng: random.Random | None = None) -> PushRun:
+                  lease_seconds: float = 90.0, batch: int = 500, rng: random.Random | None = None,
+                  catalog: Catalog | None = None) -> PushRun:
+    """Delivers the due items, in order per case. An item LAPOR! already shows (a status not
+    ahead of what it shows, the same disposition) is dropped unsent: never a status
+    backwards, never one LAPOR! shows. ``catalog``: a submitted city complaint is disposed
+    to its unit's LAPOR! account right after its submission."""
     run, started = PushRun(), time.monotonic()
     lease = store.claim(PUSH, uuid.uuid4().hex, clock.now(), lease_seconds)
     if lease is None:
@@ -108,7 +118,7 @@ def push_to_lapor(*, client: LaporClient, store: LaporStore, repo: CaseRepositor
             if time.monotonic() - started > budget_seconds:
                 run.outcome = "budget"
                 break
-            if not _deliver(item, client, store, repo, publisher, clock, backoff, rng, run):
+            if not _deliver(item, client, store, repo, publisher, clock, backoff, rng, run, catalog):
                 blocked.add(item.case_id)
     finally:
         store.release(lease)
@@ -119,25 +129,29 @@ def push_to_lapor(*, client: LaporClient, store: LaporStore, repo: CaseRepositor
 
 
 def _deliver(item: OutboxItem, client: LaporClient, store: LaporStore, repo: CaseRepository,
-             publisher: EventPublisher, clock: Clock, backoff: Backoff, rng, run: PushRun) -> bool:
+             publisher: EventPublisher, clock: Clock, backoff: Backoff, rng, run: PushRun,
+             catalog: Catalog | None) -> bool:
     case = repo.get(item.case_id)
     if case is None:
         logs.error("lapor push: the case of an outbox item is gone; item kept", case_id=item.case_id, item=item.id)
         return False
     tracking_id = case.lapor_tracking_id
     if item.kind is not ItemKind.SUBMIT and not tracking_id:
+        if case.source != SOURCE and not _submission_queued(store, case.id) and \
+                item.created_at < clock.now() - NOT_ON_LAPOR_AFTER:
+            store.remove_item(item)  # a city complaint that is not submitted: LAPOR! has no report to tell
+            logs.info("lapor push: the case is not on LAPOR!; item dropped", case_id=case.id, item=item.id)
+            return True
         run.waiting += 1
         return False  # the submission must land first (its item sorts first)
+    skip = _already_shown(case, item)
+    if skip:
+        store.remove_item(item)
+        run.skipped += 1
+        logs.info("lapor push: LAPOR! already shows it; nothing sent", case_id=case.id, item=item.id, reason=skip)
+        return True
     try:
-        if item.kind is ItemKind.SUBMIT:
-            if not tracking_id:
-                tracking_id = client.submit(_complaint(case), client_ref=item.id)
-                _record_tracking_id(case, tracking_id, repo, clock)
-        elif item.kind is ItemKind.FOLLOW_UP:
-            client.post_follow_up(tracking_id, str(item.payload["text"]), client_ref=item.id)
-        else:
-            client.change_status(tracking_id, str(item.payload["status"]), item.payload.get("note"),
-                                 client_ref=item.id)
+        remembered = _send(item, case, client, repo, clock, catalog)
     except LaporError as exc:
         failed = after_failure(item, str(exc), clock.now(), backoff, exc.retry_after, rng)
         if not exc.transient:
@@ -154,10 +168,82 @@ def _deliver(item: OutboxItem, client: LaporClient, store: LaporStore, repo: Cas
             logs.warning("lapor push: delivery failed; will retry", case_id=item.case_id, item=item.id,
                          attempt=failed.attempts, status=exc.status, next_attempt_at=failed.next_attempt_at)
         return False
+    if remembered:
+        _remember(case.id, remembered, repo)
     store.remove_item(item)
     run.delivered += 1
     logs.info("lapor push: delivered", case_id=item.case_id, item=item.id, kind=item.kind.value)
     return True
+
+
+NOT_ON_LAPOR_AFTER = timedelta(minutes=10)  # a city complaint's submission is queued within seconds of intake
+
+
+def _submission_queued(store: LaporStore, case_id: str) -> bool:
+    return any(i.kind is ItemKind.SUBMIT for i in store.items(1, case_id))
+
+
+def _already_shown(case: Case, item: OutboxItem) -> str | None:
+    """Why the item need not go: LAPOR! shows that status or a later one, or that disposition."""
+    state = case.lapor_state or {}
+    if item.kind is ItemKind.STATUS and rank(str(item.payload["status"])) <= shown_rank(state):
+        return "status already shown or later"
+    if item.kind is ItemKind.DISPOSE and item.payload.get("account") == state.get("disposition"):
+        return "disposition already shown"
+    return None
+
+
+def _send(item: OutboxItem, case: Case, client: LaporClient, repo: CaseRepository, clock: Clock,
+          catalog: Catalog | None) -> dict[str, Any] | None:
+    """Delivers one item; returns what LAPOR! now shows, for the case's ``lapor_state``."""
+    tracking_id = case.lapor_tracking_id
+    if item.kind is ItemKind.SUBMIT:
+        if tracking_id:
+            return None
+        tracking_id = client.submit(_complaint(case), client_ref=item.id)
+        case = _record_tracking_id(case, tracking_id, repo, clock)
+        account = _account_of(case, catalog)
+        if account:  # the city complaint goes straight to its unit's LAPOR! inbox
+            client.dispose(tracking_id, account, None, client_ref=f"{item.id}-dispose")
+        return {"status": BELUM_TERVERIFIKASI, **({"disposition": account} if account else {})}
+    if item.kind is ItemKind.FOLLOW_UP:
+        follow_up_id = client.post_follow_up(tracking_id, str(item.payload["text"]), client_ref=item.id)
+        return {"follow_up_ids": [follow_up_id]} if follow_up_id else None
+    if item.kind is ItemKind.DISPOSE:
+        client.dispose(tracking_id, str(item.payload["account"]), item.payload.get("note"), client_ref=item.id)
+        return {"disposition": item.payload["account"]}
+    client.change_status(tracking_id, str(item.payload["status"]), item.payload.get("note"), client_ref=item.id)
+    return {"told_status": item.payload["status"]}
+
+
+def _account_of(case: Case, catalog: Catalog | None) -> str | None:
+    if catalog is None or case.unit_id not in catalog.units:
+        return None
+    return catalog.unit(case.unit_id).lapor_account
+
+
+def _remember(case_id: str, shown: dict[str, Any], repo: CaseRepository, attempts: int = 5) -> None:
+    """Writes what LAPOR! now shows into the case's ``lapor_state`` (no timeline entry): the
+    next push of the same status is skipped, and the pull knows Sigap's own change when it
+    comes back."""
+    for _ in range(attempts):
+        case = repo.get(case_id)
+        if case is None:
+            return
+        state = dict(case.lapor_state or {})
+        for key, value in shown.items():
+            if key == "follow_up_ids":
+                state[key] = sorted(set(state.get(key) or ()) | set(value))
+            elif key == "status" and state.get("status"):
+                continue  # a status pulled from LAPOR! is newer than what the submission left
+            else:
+                state[key] = value
+        try:
+            repo.update(replace(case, lapor_state=state), (), [])
+            return
+        except Conflict:
+            continue
+    logs.warning("lapor push: what LAPOR! shows was not recorded; the next pull records it", case_id=case_id)
 
 
 def _complaint(case: Case) -> dict:
@@ -169,16 +255,16 @@ def _complaint(case: Case) -> dict:
             {"name": reporter.name, "phone": reporter.phone, "email": reporter.email}}
 
 
-def _record_tracking_id(case: Case, tracking_id: str, repo: CaseRepository, clock: Clock) -> None:
+def _record_tracking_id(case: Case, tracking_id: str, repo: CaseRepository, clock: Clock) -> Case:
     for _ in range(5):
         if case.lapor_tracking_id:
-            return
+            return case
         entry = case.next_entry(clock.now(), "sigap:lapor", "lapor_submitted", tracking_id=tracking_id)
+        recorded = replace(case, lapor_tracking_id=tracking_id, updated_at=entry.at, timeline_length=entry.seq)
         try:
-            repo.update(replace(case, lapor_tracking_id=tracking_id, updated_at=entry.at,
-                                timeline_length=entry.seq), entry, [])
+            repo.update(recorded, entry, [])
             logs.info("lapor push: tracking id recorded", case_id=case.id, tracking_id=tracking_id)
-            return
+            return recorded
         except Conflict:
             case = repo.get(case.id) or case
     raise Conflict(f"case {case.id}: tracking id not recorded")

@@ -18,11 +18,12 @@ from datetime import datetime
 from typing import Sequence
 
 from shared import logs
-from shared.domain.case import Case, CaseStatus, TimelineEntry, can_transition
+from shared.domain.catalog import Catalog
+from shared.domain.deadlines import ClockRules
 from shared.domain.events import COMPLAINT_RECEIVED, INTEGRATION_ALERT, DomainEvent
-from shared.domain.lapor import (CLOSING, Report, case_from_report, case_id_for_report, change_detail, is_newer,
-                                 report_state)
-from shared.ports import Clock, Conflict, EventPublisher, LaporClient, LaporError, LaporStore, Lease, Outbox
+from shared.domain.lapor import Report, case_from_report, case_id_for_report, is_newer
+from shared.domain.lapor_changes import apply_report, arrival_entries, state_of
+from shared.ports import Clock, Conflict, EventPublisher, LaporClient, LaporError, LaporStore, Lease, Outbox, PageChange
 from shared.services.outbox import announce
 
 PULL = "pull"
@@ -48,7 +49,10 @@ class SyncRun:
 
 
 def sync_from_lapor(*, client: LaporClient, store: LaporStore, outbox: Outbox, publisher: EventPublisher,
-                    clock: Clock, limits: SyncLimits = SyncLimits(), owner: str | None = None) -> SyncRun:
+                    clock: Clock, catalog: Catalog, rules: ClockRules | None = None,
+                    limits: SyncLimits = SyncLimits(), owner: str | None = None) -> SyncRun:
+    """``catalog`` maps LAPOR! accounts to units (dispositions); ``rules`` moves the clocks
+    of cases answered or resolved on LAPOR! (None: escalation not configured)."""
     run, started = SyncRun(), time.monotonic()
     lease = store.claim(PULL, owner or uuid.uuid4().hex, clock.now(), limits.lease_seconds)
     if lease is None:
@@ -72,7 +76,8 @@ def sync_from_lapor(*, client: LaporClient, store: LaporStore, outbox: Outbox, p
                 break
             if page.reports:
                 lease = _store(page.reports, page.next_cursor, lease, store=store, outbox=outbox,
-                               publisher=publisher, clock=clock, run=run, attempts=limits.page_attempts)
+                               publisher=publisher, clock=clock, run=run, attempts=limits.page_attempts,
+                               catalog=catalog, rules=rules)
                 if lease is None:
                     run.outcome = "lease-lost"
                     break
@@ -94,7 +99,8 @@ def sync_from_lapor(*, client: LaporClient, store: LaporStore, outbox: Outbox, p
 
 
 def _store(reports: Sequence[Report], cursor: str | None, lease: Lease, *, store: LaporStore, outbox: Outbox,
-           publisher: EventPublisher, clock: Clock, run: SyncRun, attempts: int) -> Lease | None:
+           publisher: EventPublisher, clock: Clock, run: SyncRun, attempts: int, catalog: Catalog,
+           rules: ClockRules | None) -> Lease | None:
     latest: dict[str, Report] = {}
     for report in reports:  # the same report twice on a page, or out of order: keep the newest
         if report.tracking_id not in latest or report.version > latest[report.tracking_id].version:
@@ -105,14 +111,16 @@ def _store(reports: Sequence[Report], cursor: str | None, lease: Lease, *, store
     for attempt in range(1, attempts + 1 + blind):
         now = clock.now()
         existing = {} if blind else store.cases([case_id_for_report(latest[t]) for t in sorted(latest)])
-        new, changed, unchanged = [], [], 0
+        new: list[PageChange] = []
+        changed: list[PageChange] = []
+        unchanged = 0
         for tracking_id in sorted(latest):
             report = latest[tracking_id]
             case = existing.get(case_id_for_report(report))
             if case is None:
                 new.append(_created(report, now))
             elif is_newer(report, case):
-                changed.append(_changed(case, report, now))
+                changed.append(apply_report(case, report, catalog, rules, now))
             else:
                 unchanged += 1
         try:
@@ -125,32 +133,24 @@ def _store(reports: Sequence[Report], cursor: str | None, lease: Lease, *, store
         run.created += len(new)
         run.updated += len(changed)
         run.unchanged += unchanged
-        _announce([event for _, _, event in new], outbox, publisher)
+        _announce([event for _, _, events in [*new, *changed] for event in events], outbox, publisher)
         return lease
     logs.error("lapor sync: a page could not be stored (lease lost?); the next tick retries it", cursor=cursor)
     return None
 
 
-def _created(report: Report, now: datetime) -> tuple[Case, TimelineEntry, DomainEvent]:
+def _created(report: Report, now: datetime) -> PageChange:
+    """A report seen for the first time: the case, its ``received`` entry, the follow-ups
+    it already has (as follow-ups), and ``complaint.received`` (routing adopts the rest of
+    its history: national status, first answer)."""
     case = case_from_report(report, now)
-    entry = case.next_entry(now, ACTOR, "received", channel="lapor", tracking_id=report.tracking_id,
-                            lapor_status=report.status, version=report.version)
-    case = replace(case, timeline_length=entry.seq)
+    case = replace(case, lapor_state=state_of(report, case.id))
+    case, entry = case.with_entry(now, ACTOR, "received", channel="lapor", tracking_id=report.tracking_id,
+                                  lapor_status=report.status, version=report.version)
+    case, history = arrival_entries(case, report, now)
+    case = replace(case, updated_at=None)
     event = DomainEvent(f"{case.id}.received", COMPLAINT_RECEIVED, case.id, now, {"source": case.source})
-    return case, entry, event
-
-
-def _changed(case: Case, report: Report, now: datetime) -> tuple[Case, TimelineEntry]:
-    known = int((case.lapor_state or {}).get("follow_ups", 0))
-    closing = report.status in CLOSING and can_transition(case.status, CaseStatus.CLOSED)
-    entry = case.next_entry(now, ACTOR, "lapor_closed" if closing else "lapor_updated",
-                            **change_detail(report, known))
-    fields = {"lapor_state": report_state(report), "lapor_tracking_id": case.lapor_tracking_id or report.tracking_id}
-    if closing:
-        updated = case.moved_to(CaseStatus.CLOSED, now, entry, **fields)
-    else:
-        updated = replace(case, updated_at=now, timeline_length=entry.seq, **fields)
-    return updated, entry
+    return case, [entry, *history], [event]
 
 
 def _announce(events: list[DomainEvent], outbox: Outbox, publisher: EventPublisher) -> None:

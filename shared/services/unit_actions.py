@@ -3,7 +3,8 @@
 The change, its timeline entry, its events, what the national platform must be told
 (lapor_outbox) and the Idempotency-Key's recorded answer go in one atomic commit, so a
 retried request either finds the recorded answer or makes the change: never both,
-never twice.
+never twice. The key is required: without one a retry could not be told from a new
+request, so nothing is written.
 """
 from __future__ import annotations
 
@@ -18,6 +19,11 @@ from shared.ports import CaseRepository, Clock, Conflict
 from shared.services.outbox import announce
 
 IDEMPOTENCY = "idempotency_keys"
+KEY_HEADER = "Idempotency-Key"
+MISSING_KEY = ActionRefused(
+    422, "missing_idempotency_key",
+    "the Idempotency-Key header is required on every action: without it a retried request "
+    "(after a timeout or a dropped connection) would apply the action twice", KEY_HEADER)
 
 
 @dataclass(frozen=True)
@@ -38,12 +44,14 @@ def visible_to(case: Case | None, actor: Actor) -> bool:
 def act_on_case(case_id: str, action: str, params: Mapping[str, Any], *, actor: Actor, idempotency_key: str | None,
                 fingerprint: str, repo: CaseRepository, store: Any, outbox: Any, publisher: Any, clock: Clock,
                 catalog: Any, rules: Any) -> Answer:
-    record_id = idempotency_id(actor, idempotency_key) if idempotency_key else None
+    if not idempotency_key or not idempotency_key.strip():
+        return _refused(MISSING_KEY)
+    record_id = idempotency_id(actor, idempotency_key)
     for _ in range(3):
-        if record_id and (earlier := store.recorded_answer(record_id)) is not None:
+        if (earlier := store.recorded_answer(record_id)) is not None:
             if earlier["fingerprint"] != fingerprint:
                 return _refused(ActionRefused(422, "idempotency_key_reused",
-                                              "this Idempotency-Key was used for another request", "Idempotency-Key"))
+                                              "this Idempotency-Key was used for another request", KEY_HEADER))
             return Answer(earlier["status"], earlier["body"])
         case = repo.get(case_id)
         if not visible_to(case, actor):
@@ -57,11 +65,10 @@ def act_on_case(case_id: str, action: str, params: Mapping[str, Any], *, actor: 
         answer = Answer(200, {"id": case.id, "status": change.case.status.value, "unit_id": change.case.unit_id,
                               "entry": {"seq": change.entry.seq, "action": change.entry.action,
                                         "actor": change.entry.actor, "at": change.entry.at}})
-        record = None if record_id is None else (IDEMPOTENCY, record_id, {
+        record = (IDEMPOTENCY, record_id, {
             "fingerprint": fingerprint, "status": answer.status, "body": dict(answer.body), "created_at": clock.now()})
         try:
-            store.commit_change(change.case, change.entry, change.events, change.lapor_items,
-                                records=[record] if record else [])
+            store.commit_change(change.case, change.entry, change.events, change.lapor_items, records=[record])
         except Conflict:
             continue  # the case changed, or the same key won meanwhile: look again
         logs.info("case action", case_id=case.id, action=action, actor=actor.id, status=change.case.status.value)

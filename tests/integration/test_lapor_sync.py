@@ -19,6 +19,7 @@ from shared.adapters.lapor_client import HttpLaporClient, RetryPolicy, report_fr
 from shared.domain.case import CaseStatus
 from shared.domain.lapor import Backoff
 from shared.services.lapor_push import push_to_lapor, queue_submission, record_follow_up, record_status_change
+from shared.catalog_files import load_catalog
 from shared.services.lapor_sync import SyncLimits, sync_from_lapor
 from shared.schemas import ComplaintIn
 from shared.services.intake import receive_complaint
@@ -69,7 +70,7 @@ def ports(db):
 def sync(sandbox, ports, publisher):
     repo, outbox, store = ports
     return sync_from_lapor(client=sandbox.client(), store=store, outbox=outbox, publisher=publisher,
-                           clock=SystemClock(), limits=SyncLimits(page_size=7, budget_seconds=20))
+                           clock=SystemClock(), catalog=load_catalog(), limits=SyncLimits(page_size=7, budget_seconds=20))
 
 
 def catch_up(sandbox, ports, publisher, tries=10):
@@ -130,7 +131,7 @@ def test_idle_sync_costs_one_portal_call_and_one_read(sandbox, ports):
     client = sandbox.client()
     store.reads = store.writes = 0
     run = sync_from_lapor(client=client, store=store, outbox=outbox, publisher=FakePublisher(),
-                          clock=SystemClock(), limits=SyncLimits(page_size=7))
+                          clock=SystemClock(), catalog=load_catalog(), limits=SyncLimits(page_size=7))
     assert (run.outcome, run.pages, client.calls, store.reads) == ("done", 0, 1, 1)
 
 

@@ -61,9 +61,13 @@ def test_reclassifying_needs_a_configured_class():
         CAL.add_working_days(MONDAY, 55)
 
 
-def test_triage_runs_three_working_days_from_each_arrival():
+def test_every_deadline_counts_from_the_anchor_and_a_return_to_triage_from_itself():
     clock = fresh(at_triage=True)
     assert clock.stage is Stage.TRIAGE and clock.deadline_at == CAL.add_working_days(MONDAY, 3)
     assigned = RULES.rerouted(clock, TUESDAY, to_triage=False, top_level=4)
     assert assigned.stage is Stage.FIRST_RESPONSE and assigned.assigned_at == TUESDAY
-    assert assigned.deadline_at == CAL.add_working_days(TUESDAY, 2) and assigned.top_level == 4
+    # the first response counts from the anchor (Monday), not from the assignment: time spent stays spent
+    assert assigned.deadline_at == CAL.add_working_days(MONDAY, 2) and assigned.top_level == 4
+    thursday = TUESDAY.replace(day=26)
+    back = RULES.rerouted(assigned, thursday, to_triage=True, top_level=3)
+    assert back.deadline_at == CAL.add_working_days(thursday, 3)  # the coordinator decides afresh

@@ -66,8 +66,9 @@ def test_a_case_nobody_answers_climbs_one_level_per_missed_deadline(store, publi
     copies = [sorted(r["unit_id"] for r in e.data["recipients"] if r["role"] == "copy") for e in events]
     assert copies == [[], ["diskominfo"], ["diskominfo"], ["diskominfo", "inspektorat"]]
     assert [e.data["delivery"] for e in events] == ["direct", "direct", "direct", "digest"]
-    assert [e.data["deadline_at"] for e in events[1:]] == [WED_CLOSE.isoformat(), FRI_CLOSE.isoformat(),
-                                                           NEXT_TUE_CLOSE.isoformat()]
+    assert [e.data["deadline_at"] for e in events[1:]] == [WED_CLOSE.isoformat()] * 3  # the deadline missed
+    assert [e.data["due_at"] for e in events[1:]] == [WED_CLOSE.isoformat(), FRI_CLOSE.isoformat(),
+                                                      NEXT_TUE_CLOSE.isoformat()]  # when each level fell due
     assert events[1].data["message"].startswith("Eskalasi tingkat 1: laporan ")
     assert "Rabu, 25 November 2026 pukul 16.00 WIB" in events[1].data["message"]
     assert case.title not in str([e.data for e in events])  # never the complaint's text
@@ -167,9 +168,11 @@ def test_resolved_cases_are_never_due(store, publisher):
     done = case.moved_to(CaseStatus.RESOLVED, MONDAY, entry, clock=RULES.stopped(case.clock, MONDAY))
     store.update(done, entry, [])
     assert tick(store, publisher, utc(2027, 1, 1)) == {}
-    stale_clock = replace(done, clock=case.clock)  # even with a stale clock the status guards
+    stale_clock = replace(done, clock=case.clock)  # a stale running clock: recomputed once, no step
     store.cases[case.id] = replace(stale_clock, version=store.cases[case.id].version)
+    assert tick(store, publisher, utc(2027, 1, 1)) == {"rescheduled": 1}
     assert tick(store, publisher, utc(2027, 1, 1)) == {}
+    assert publisher.types() == []
 
 
 def test_the_daily_digest_counts_due_overdue_and_escalated_per_unit(store, publisher):

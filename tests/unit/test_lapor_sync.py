@@ -5,12 +5,14 @@ from datetime import datetime, timezone
 import pytest
 
 from shared.domain.case import CaseStatus
+from shared.catalog_files import load_catalog
 from shared.domain.lapor import FollowUp, Report
 from shared.services.lapor_sync import PULL, SyncLimits, sync_from_lapor
 from tests.fakes import FakeCaseStore, FakeClock, FakePublisher
 from tests.lapor_fakes import FakeLaporClient, FakeLaporStore, unavailable
 
 AT = datetime(2026, 11, 20, 3, 0, tzinfo=timezone.utc)
+CATALOG = load_catalog()
 
 
 def report(n: int, version: int = 1, **fields) -> Report:
@@ -28,7 +30,7 @@ def world():
 
 def sync(world, client, **limits):
     cases, store, publisher, clock = world
-    return sync_from_lapor(client=client, store=store, outbox=cases, publisher=publisher, clock=clock,
+    return sync_from_lapor(client=client, store=store, outbox=cases, publisher=publisher, clock=clock, catalog=CATALOG,
                            limits=SyncLimits(**{"page_size": 3, **limits}))
 
 
@@ -58,12 +60,14 @@ def test_changes_update_the_case_and_older_or_repeated_versions_change_nothing(w
     run = sync(world, client)
     assert (run.updated, run.unchanged) == (1, 0)  # one page: the newest version wins within it
     entries = cases.timeline("lapor-1001")
-    assert [e.action for e in entries] == ["received", "lapor_updated"]
-    assert entries[-1].detail["lapor_status"] == "Proses" and entries[-1].detail["follow_ups"][0]["id"] == "tl-1"
-    assert cases.get("lapor-1001").lapor_state == {"version": 3, "status": "Proses", "follow_ups": 1}
+    assert [e.action for e in entries] == ["received", "reporter_replied", "lapor_updated"]
+    assert entries[1].detail["follow_up_id"] == "tl-1" and entries[1].actor == "lapor:pelapor"
+    assert entries[-1].detail["lapor_status"] == "Proses"
+    state = cases.get("lapor-1001").lapor_state
+    assert (state["version"], state["status"], state["follow_up_ids"]) == (3, "Proses", ["tl-1"])
     client.changes.append(report(1, 2))  # an old version arriving late
     assert sync(world, client).unchanged == 1
-    assert len(cases.timeline("lapor-1001")) == 2
+    assert len(cases.timeline("lapor-1001")) == 3
 
 
 def test_closing_status_closes_a_routed_case(world):
@@ -119,7 +123,8 @@ def test_anonymous_identity_goes_to_private_and_nothing_personal_is_published_or
     sync(world, client)
     out = capsys.readouterr().out
     assert "Siti" not in out and "Rahasia" not in out and "lapor sync finished" in out
-    assert "text" not in cases.timeline("lapor-1001")[-1].detail["follow_ups"][0]  # secret: no text in the timeline
+    replied = [e for e in cases.timeline("lapor-1001") if e.action == "reporter_replied"]
+    assert len(replied) == 1 and "text" not in replied[0].detail  # secret: no text in the timeline
     assert cases.private_reporters["lapor-1001"].name == "Siti Aminah"
     assert cases.get("lapor-1001").secret
     assert "Siti" not in repr([e.to_message() for e in publisher.published])
