@@ -65,6 +65,11 @@ def first_answer(report: Report, case_id: str) -> datetime | None:
     return min(answers) if answers else None
 
 
+def last_answer(report: Report) -> datetime | None:
+    answers = [f.at for f in report.follow_ups if f.author == INSTANSI]
+    return max(answers) if answers else None
+
+
 def state_of(report: Report, case_id: str, previous: Mapping[str, Any] | None = None) -> dict[str, Any]:
     previous = previous or {}
     answered = first_answer(report, case_id)
@@ -72,7 +77,8 @@ def state_of(report: Report, case_id: str, previous: Mapping[str, Any] | None = 
     return {**previous, "version": report.version, "status": report.status,
             "follow_up_ids": sorted({f.id for f in report.follow_ups} | set(previous.get("follow_up_ids") or ())),
             "disposition": report.disposition.account if report.disposition else previous.get("disposition"),
-            "answered_at": min(a for a in (answered, known) if a) if (answered or known) else None}
+            "answered_at": min(a for a in (answered, known) if a) if (answered or known) else None,
+            "last_answered_at": last_answer(report) or previous.get("last_answered_at")}
 
 
 def _follow_up_entry(case: Case, f: FollowUp, now: datetime, secret: bool) -> tuple[Case, TimelineEntry]:
@@ -103,8 +109,10 @@ def adopt_history(case: Case, rules: ClockRules | None, now: datetime) -> tuple[
     national, answered = state.get("status"), state.get("answered_at")
     clock = case.clock
     if national in CLOSING:
-        if clock is not None and rules is not None:
-            clock = rules.stopped(replace(clock, resolved_at=clock.resolved_at or answered), now)
+        if clock is not None and rules is not None:  # resolved by the last answer the unit gave there
+            resolved = state.get("last_answered_at") or answered
+            clock = rules.stopped(replace(clock, responded_at=clock.responded_at or answered,
+                                          resolved_at=clock.resolved_at or resolved), now)
         case, entry = case.with_entry(now, ACTOR, "lapor_closed", lapor_status=national,
                                       reason="closed on LAPOR! before Sigap saw it")
         return case.moved_to(S.CLOSED, now, entry, clock=clock), [entry]

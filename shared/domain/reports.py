@@ -4,12 +4,14 @@ Definitions (docs/reports.md):
 - received: cases whose counting instant (national received, else created) lies in
   [start, end).
 - first response on time: among received cases assigned to a unit whose outcome is
-  known at ``now`` (answered, or the deadline has passed), the share answered at or
-  before ``add_working_days(assigned_at, first_response_days)``.
-- resolved on time: the same for the first ``resolved`` instant against
-  ``add_working_days(anchor, completion_days + paused_days)``.
-- median / p90 (nearest rank) of working days to first response (from assignment)
-  and to resolution (from the anchor), over the received cases that have them.
+  known at ``now`` (answered, or the deadline has passed: an open case past its deadline
+  counts as late from that moment, not only once it is answered), the share answered at
+  or before ``add_working_days(anchor, first_response_days)``: the case's own clock,
+  counted from the national disposition for a report from LAPOR!.
+- resolved on time: the same for the first resolution instant (in Sigap or on LAPOR!)
+  against ``add_working_days(anchor, completion_days + paused_days)``.
+- median / p90 (nearest rank) of working days to first response and to resolution,
+  both from the anchor, over the received cases that have them.
 - open / overdue now: every case not closed and not resolved; overdue when its running
   deadline has passed at ``now`` (whenever it was received).
 - escalations by level and re-routings ("bukan kewenangan"): timeline entries dated
@@ -139,9 +141,9 @@ def _count_received(case: CaseFacts, groups: tuple[_Group, ...], now: datetime,
     if case.sla_days is None or case.assigned_at is None:
         return
     cls = policy.sla_class(case.sla_days)
-    fr_due = calendar.add_working_days(case.assigned_at, cls.first_response_days)
+    fr_due = calendar.add_working_days(case.anchor_at, cls.first_response_days)
     res_due = calendar.add_working_days(case.anchor_at, cls.completion_days + case.paused_days)
-    fr_days = None if case.responded_at is None else calendar.working_days_between(case.assigned_at, case.responded_at)
+    fr_days = None if case.responded_at is None else calendar.working_days_between(case.anchor_at, case.responded_at)
     res_days = None if case.resolved_at is None else calendar.working_days_between(case.anchor_at, case.resolved_at)
     for g in groups:
         if case.responded_at is not None or fr_due <= now:
@@ -197,7 +199,8 @@ def facts_from_case(case: Any, entries: Iterable[Any]) -> CaseFacts:
         id=case.id, status=getattr(case.status, "value", case.status), category=case.category, unit_id=case.unit_id,
         kelurahan=location.get("kelurahan") or routing.get("kelurahan_id"), anchor_at=case.counting_from,
         sla_days=clock.sla_days if clock else None, assigned_at=clock.assigned_at if clock else None,
-        responded_at=clock.responded_at if clock else None, resolved_at=min(resolved) if resolved else None,
+        responded_at=clock.responded_at if clock else None,
+        resolved_at=min([*resolved, *([clock.resolved_at] if clock and clock.resolved_at else [])], default=None),
         paused_days=clock.paused_days if clock else 0,
         deadline_at=clock.deadline_at if clock and clock.running else None,
         escalation_level=clock.level if clock else 0,

@@ -1,6 +1,12 @@
 """What a unit (and the coordinator) can do to a case: one pure function per action,
 checked against the status table, with its timeline entry, its clock effect, its
 events and what the national platform must be told. No I/O.
+
+What people write is kept: every note or reason goes into the timeline entry's detail
+with its actor. LAPOR! is told, in one change and in delivery order (items of one seq
+sort dispose < follow_up < status): a re-route as a disposition to the unit's LAPOR!
+account, a public follow-up or a resolution as a tindak lanjut, and the case's status
+after the change whenever that status changed or a public follow-up was told.
 """
 from __future__ import annotations
 
@@ -11,7 +17,7 @@ from typing import Any, Callable, Mapping
 from shared.domain.case import Case, CaseStatus, TimelineEntry, can_transition
 from shared.domain.catalog import Catalog
 from shared.domain.events import COMPLAINT_ASSIGNED, COMPLAINT_RESOLVED, COMPLAINT_TRIAGED, COMPLAINT_UPDATED, DomainEvent
-from shared.domain.lapor import follow_up_item, status_item
+from shared.domain.lapor import OutboxItem, dispose_item, follow_up_item, status_item
 
 S = CaseStatus
 WORKING = frozenset({S.ASSIGNED, S.ACKNOWLEDGED, S.IN_PROGRESS, S.WAITING_REPORTER})
@@ -53,8 +59,12 @@ def _refuse(case: Case, action: str) -> ActionRefused:
 
 
 def _move(case: Case, ctx: Context, actor: Actor, action: str, to: CaseStatus, *, clock=None, tell: str | None = None,
-          note: str | None = None, events: tuple[str, ...] = (), same: bool = False, **detail: Any) -> Change:
-    """The change of one action; ``same`` lets an action keep the status it finds."""
+          lapor_note: str | None = None, dispose_to: str | None = None, dispose_note: str | None = None,
+          events: tuple[str, ...] = (), same: bool = False, **detail: Any) -> Change:
+    """The change of one action; ``same`` lets an action keep the status it finds.
+
+    ``tell``: a tindak lanjut for LAPOR!; ``lapor_note``: the note of the status item;
+    ``dispose_to``: the unit the report is disposed to on LAPOR! (a re-route)."""
     if not (same and case.status is to) and not can_transition(case.status, to):
         raise _refuse(case, action)
     entry = case.next_entry(ctx.now, actor.id, action, status=to.value, **detail)
@@ -69,12 +79,26 @@ def _move(case: Case, ctx: Context, actor: Actor, action: str, to: CaseStatus, *
     made = [DomainEvent(f"{case.id}.{entry.id}", COMPLAINT_UPDATED, case.id, ctx.now, data)]
     made += [DomainEvent(f"{case.id}.{entry.id}.{kind}", kind, case.id, ctx.now,
                          {"unit_id": moved.unit_id, "category": moved.category}) for kind in events]
-    items = []
+    items = _told(case, moved, entry, ctx, tell=tell, lapor_note=lapor_note, dispose_to=dispose_to,
+                  dispose_note=dispose_note)
+    return Change(moved, entry, tuple(made), items)
+
+
+def _told(case: Case, moved: Case, entry: TimelineEntry, ctx: Context, *, tell: str | None, lapor_note: str | None,
+          dispose_to: str | None, dispose_note: str | None) -> tuple[OutboxItem, ...]:
+    """What LAPOR! must be told of one change, all with the entry's seq, in delivery order:
+    the disposition (when the unit has a LAPOR! account), the tindak lanjut, then the status
+    after the change when it changed or a public follow-up was told (LAPOR! shows "Proses").
+    The push drops a status LAPOR! already shows, so none is deduplicated here."""
+    items: list[OutboxItem] = []
+    if dispose_to is not None and (account := ctx.catalog.unit(dispose_to).lapor_account) is not None:
+        items.append(dispose_item(moved, entry.seq, dispose_to, account, ctx.now, dispose_note))
     if tell is not None:
         items.append(follow_up_item(moved, entry.seq, tell, moved.unit_id, ctx.now))
-    elif to is not case.status and (item := status_item(moved, entry.seq, to, ctx.now, note)):
-        items.append(item)
-    return Change(moved, entry, tuple(made), tuple(items))
+    if tell is not None or moved.status is not case.status:
+        if (item := status_item(moved, entry.seq, moved.status, ctx.now, lapor_note)) is not None:
+            items.append(item)
+    return tuple(items)
 
 
 def _clock(ctx: Context, case: Case, effect: str, *args: Any, **kwargs: Any):
@@ -91,7 +115,8 @@ def _unit(ctx: Context, unit_id: Any, field_name: str) -> str:
 
 
 def acknowledge(case, p, actor, ctx):
-    return _move(case, ctx, actor, "acknowledged", S.ACKNOWLEDGED, clock=_clock(ctx, case, "responded", ctx.now))
+    return _move(case, ctx, actor, "acknowledged", S.ACKNOWLEDGED, clock=_clock(ctx, case, "responded", ctx.now),
+                 note=p.get("note"))
 
 
 def follow_up(case, p, actor, ctx):
@@ -113,6 +138,7 @@ def request_reroute(case, p, actor, ctx):
     clock = _clock(ctx, case, "rerouted", ctx.now, to_triage=True,
                    top_level=len(ctx.catalog.chain_of_authority(triage)))
     return _move(case, ctx, actor, "reroute_requested", S.TRIAGE, clock=clock, events=(COMPLAINT_TRIAGED,),
+                 dispose_to=triage, dispose_note=p["reason"],
                  reason=p["reason"], suggested_unit=suggested, from_unit=case.unit_id, unit_id=triage)
 
 
@@ -124,14 +150,15 @@ def wait_reporter(case, p, actor, ctx):
 def resume(case, p, actor, ctx):
     if case.status is not S.WAITING_REPORTER:
         raise _refuse(case, "resume")
-    return _move(case, ctx, actor, "resumed", S.IN_PROGRESS, clock=_clock(ctx, case, "resumed", ctx.now))
+    return _move(case, ctx, actor, "resumed", S.IN_PROGRESS, clock=_clock(ctx, case, "resumed", ctx.now),
+                 note=p.get("note"))
 
 
 def resolve(case, p, actor, ctx):
     if case.status not in WORKING:
         raise _refuse(case, "resolve")
-    return _move(case, ctx, actor, "resolved", S.RESOLVED, events=(COMPLAINT_RESOLVED,),
-                 clock=_clock(ctx, case, "paused", ctx.now, "menunggu validasi koordinator"),
+    return _move(case, ctx, actor, "resolved", S.RESOLVED, events=(COMPLAINT_RESOLVED,), tell=p["resolution"],
+                 clock=_clock(ctx, case, "resolved", ctx.now),
                  resolution=p["resolution"], evidence=list(p.get("evidence") or []))
 
 
@@ -139,7 +166,7 @@ def accept(case, p, actor, ctx):
     if case.status is not S.RESOLVED:
         raise _refuse(case, "accept")
     return _move(case, ctx, actor, "resolution_accepted", S.CLOSED, clock=_clock(ctx, case, "stopped", ctx.now),
-                 note=p.get("note"))
+                 lapor_note=p.get("note"), note=p.get("note"))
 
 
 def reject(case, p, actor, ctx):
@@ -156,6 +183,7 @@ def reassign(case, p, actor, ctx):
     clock = _clock(ctx, case, "rerouted", ctx.now, to_triage=False,
                    top_level=len(ctx.catalog.chain_of_authority(unit_id)))
     return _move(case, ctx, actor, "reassigned", S.ASSIGNED, clock=clock, events=(COMPLAINT_ASSIGNED,), same=True,
+                 dispose_to=unit_id, dispose_note=p.get("reason"),
                  unit_id=unit_id, from_unit=case.unit_id, reason=p.get("reason"))
 
 
@@ -163,7 +191,7 @@ def merge(case, p, actor, ctx):
     if p["into"] == case.id:
         raise ActionRefused(422, "invalid_field", "a case cannot be merged into itself", "into")
     return _move(case, ctx, actor, "merged", S.CLOSED, clock=_clock(ctx, case, "stopped", ctx.now),
-                 into=p["into"], note=f"digabung ke laporan {p['into']}")
+                 into=p["into"], lapor_note=f"digabung ke laporan {p['into']}")
 
 
 def reopen(case, p, actor, ctx):

@@ -2,7 +2,7 @@
 
     GET  /units/cases?status=&category=&due_before=&page_size=&page_token=   (admin: &unit=)
     GET  /units/cases/{id}
-    POST /units/cases/{id}/{action}     Idempotency-Key header; body per action
+    POST /units/cases/{id}/{action}     Idempotency-Key header (required); body per action
 
 Auth: a unit's API key (``X-Api-Key``, scope ``unit``) sees only its unit's cases, and
 another unit's case is a 404; the admin token (``Authorization: Bearer``) and keys of
@@ -23,7 +23,7 @@ from shared.domain.api_keys import key_digest
 from shared.domain.case import CaseStatus
 from shared.domain.unit_actions import ACTIONS, Actor
 from shared.ports import InvalidPageToken
-from shared.services.unit_actions import act_on_case, visible_to
+from shared.services.unit_actions import KEY_HEADER, MISSING_KEY, act_on_case, visible_to
 from shared.web.auth import admin_refusal
 from shared.web.cases import case_view
 from shared.web.responses import error, json_response
@@ -43,7 +43,7 @@ class NoteBody(_Body):
 
 class FollowUpBody(_Body):
     text: Text(5, 5000)
-    visibility: Literal["public", "internal"] = "public"
+    visibility: Literal["public", "internal"]  # stated every time: public reaches LAPOR!, internal stays in Sigap
     attachments: Annotated[list[Url], Field(max_length=10)] = []
 
 
@@ -79,6 +79,7 @@ BODIES: dict[str, type[_Body]] = {
     "merge": MergeBody, "reopen": ReasonBody, "change_category": CategoryBody,
 }
 assert set(BODIES) == set(ACTIONS)
+_HINTS = {"visibility": ": 'public' (sent to LAPOR!) or 'internal' (stays in Sigap)"}  # for a missing field
 
 
 def _actor(request: Request, app: Any) -> Actor | Response:
@@ -117,23 +118,32 @@ def handle(request: Request, app: Any) -> Response:
 
 
 def _act(request: Request, app: Any, actor: Actor, case_id: str, action: str) -> Response:
+    key = request.headers.get(KEY_HEADER)
+    if key is None or not key.strip():
+        return error(422, MISSING_KEY.code, MISSING_KEY.message, MISSING_KEY.field)
+    if len(key) > 255:
+        return error(422, "invalid_header", "Idempotency-Key must be 1-255 characters", KEY_HEADER)
     raw = request.get_data() or b"{}"
     try:
         params = BODIES[action].model_validate_json(raw).model_dump()
     except ValidationError as exc:
-        first = exc.errors(include_url=False)[0]
-        if first["type"] in ("json_invalid", "model_type"):
-            return error(400, "malformed_json", "the body must be a JSON object")
-        field = ".".join(str(p) for p in first["loc"]) or None
-        return error(422, "invalid_field", f"{field}: {first['msg']}", field)
-    key = request.headers.get("Idempotency-Key")
-    if key is not None and not 1 <= len(key) <= 255:
-        return error(422, "invalid_header", "Idempotency-Key must be 1-255 characters", "Idempotency-Key")
+        return _body_refusal(exc)
     fingerprint = hashlib.sha256(f"{case_id}\n{action}\n{json.dumps(params, sort_keys=True)}".encode()).hexdigest()
     answer = act_on_case(case_id, action, params, actor=actor, idempotency_key=key, fingerprint=fingerprint,
                          repo=app.repo, store=app.lapor_store, outbox=app.outbox, publisher=app.publisher,
                          clock=app.clock, catalog=app.catalog, rules=app.escalation.rules if app.escalation else None)
     return json_response(answer.body, answer.status)
+
+
+def _body_refusal(exc: ValidationError) -> Response:
+    """The first problem of a body, naming its field (400 when it is not a JSON object at all)."""
+    first = exc.errors(include_url=False)[0]
+    if first["type"] in ("json_invalid", "model_type"):
+        return error(400, "malformed_json", "the body must be a JSON object")
+    field = ".".join(str(p) for p in first["loc"]) or None
+    if first["type"] == "missing":
+        return error(422, "invalid_field", f"{field} is required{_HINTS.get(field or '', '')}", field)
+    return error(422, "invalid_field", f"{field}: {first['msg']}", field)
 
 
 def _list(request: Request, app: Any, actor: Actor) -> Response:

@@ -1,5 +1,6 @@
 """The unit API on the real stack: keys issued by the admin command, scoping, the
-whole life of a case, and Idempotency-Key under concurrency on the emulator."""
+whole life of a case with what LAPOR! is told, and the required Idempotency-Key
+(under concurrency, and refused when missing) on the emulator."""
 from __future__ import annotations
 
 import json
@@ -12,6 +13,7 @@ import pytest
 import requests
 
 from infra.local.stack import ROOT
+from shared.catalog_files import load_catalog
 from tests.integration.conftest import count
 
 
@@ -32,14 +34,23 @@ def case_at_dlh(api):
 
 
 def post(api, case_id, action, headers, body=None):
+    """One action, with its own Idempotency-Key unless ``headers`` bring one."""
+    headers = {"Idempotency-Key": uuid.uuid4().hex, **headers}
     return requests.post(f"{api.base}/units/cases/{case_id}/{action}", json=body or {}, headers=headers, timeout=30)
+
+
+def lapor_items(db, case_id):
+    """What the unit actions told LAPOR! of the case (after "received" and "routed"): (id, item) in delivery order."""
+    return sorted((d.id, d.to_dict()) for d in db.collection("lapor_outbox").stream()
+                  if d.to_dict()["case_id"] == case_id and d.to_dict()["seq"] > 2)
 
 
 def test_the_life_of_a_case(api, stack, db, case_at_dlh):
     dlh, pupr, kominfo = issue(stack, "dlh"), issue(stack, "dinas-pupr"), issue(stack, "diskominfo")
     assert requests.get(f"{api.base}/units/cases/{case_at_dlh}", headers=pupr, timeout=30).status_code == 404
-    assert post(api, case_at_dlh, "acknowledge", dlh).json()["status"] == "acknowledged"
-    assert post(api, case_at_dlh, "follow_up", dlh, {"text": "Truk dijadwalkan besok pagi."}).status_code == 200
+    assert post(api, case_at_dlh, "acknowledge", dlh, {"note": "Diterima"}).json()["status"] == "acknowledged"
+    assert post(api, case_at_dlh, "follow_up", dlh, {"text": "Truk dijadwalkan besok pagi.",
+                                                     "visibility": "public"}).status_code == 200
     assert post(api, case_at_dlh, "resolve", dlh, {"resolution": "Sampah sudah diangkut seluruhnya."}).status_code == 200
     rejected = post(api, case_at_dlh, "reject", dlh, {"reason": "Belum ada foto bukti"})
     assert rejected.status_code == 403  # validation is the coordinator's
@@ -47,24 +58,40 @@ def test_the_life_of_a_case(api, stack, db, case_at_dlh):
         "in_progress"
     post(api, case_at_dlh, "resolve", dlh, {"resolution": "Sampah sudah diangkut, foto terlampir.",
                                             "evidence": ["https://files.example/foto.jpg"]})
-    assert post(api, case_at_dlh, "accept", kominfo).json()["status"] == "closed"
+    assert post(api, case_at_dlh, "accept", kominfo, {"note": "Bukti cukup"}).json()["status"] == "closed"
     timeline = api.case(case_at_dlh).json()["timeline"]
     assert [e["action"] for e in timeline] == ["received", "routed", "acknowledged", "follow_up", "resolved",
                                                "resolution_rejected", "resolved", "resolution_accepted"]
     assert timeline[2]["actor"].startswith("unit:dlh:") and timeline[5]["actor"].startswith("unit:diskominfo:")
-    lapor = [d.to_dict() for d in db.collection("lapor_outbox").stream() if d.to_dict()["case_id"] == case_at_dlh]
-    assert {"follow_up", "status"} <= {item["kind"] for item in lapor}
+    assert timeline[2]["detail"]["note"] == "Diterima" and timeline[7]["detail"]["note"] == "Bukti cukup"
+    told = [(item["seq"], item["kind"]) for _, item in lapor_items(db, case_at_dlh)]
+    # each resolution is a tindak lanjut delivered before its status; a public follow-up carries "Proses"
+    assert told == [(3, "status"), (4, "follow_up"), (4, "status"), (5, "follow_up"), (5, "status"),
+                    (6, "status"), (7, "follow_up"), (7, "status"), (8, "status")]
 
 
-def test_one_idempotency_key_from_ten_threads_applies_once(api, stack, case_at_dlh):
+def test_one_idempotency_key_from_ten_threads_applies_once(api, stack, db, case_at_dlh):
     headers = {**issue(stack, "dlh"), "Idempotency-Key": "tindak-lanjut-1"}
     with ThreadPoolExecutor(10) as pool:
         answers = list(pool.map(lambda _: post(api, case_at_dlh, "follow_up", headers,
-                                               {"text": "Petugas sudah ke lokasi."}), range(10)))
+                                               {"text": "Petugas sudah ke lokasi.", "visibility": "public"}),
+                                range(10)))
     assert {a.status_code for a in answers} == {200}
     assert len({json.dumps(a.json(), sort_keys=True) for a in answers}) == 1  # the same answer, replayed
     actions = [e["action"] for e in api.case(case_at_dlh).json()["timeline"]]
     assert actions.count("follow_up") == 1
+    assert [item["kind"] for _, item in lapor_items(db, case_at_dlh)] == ["follow_up", "status"]  # one set
+
+
+def test_an_action_without_an_idempotency_key_writes_nothing(api, stack, db, case_at_dlh):
+    dlh = issue(stack, "dlh")
+    refused = requests.post(f"{api.base}/units/cases/{case_at_dlh}/resolve", headers=dlh, timeout=30,
+                            json={"resolution": "Sampah sudah diangkut seluruhnya."})
+    assert refused.status_code == 422
+    assert refused.json()["error"]["code"] == "missing_idempotency_key"
+    assert refused.json()["error"]["field"] == "Idempotency-Key"
+    assert [e["action"] for e in api.case(case_at_dlh).json()["timeline"]] == ["received", "routed"]
+    assert lapor_items(db, case_at_dlh) == [] and count(db, "idempotency_keys") == 0
 
 
 def test_reroute_sends_it_to_triage_where_the_coordinator_reassigns(api, stack, db, case_at_dlh):
@@ -73,8 +100,11 @@ def test_reroute_sends_it_to_triage_where_the_coordinator_reassigns(api, stack, 
                                                               "suggested_unit": "dinas-pupr"})
     assert moved.json() | {"entry": None} == {"id": case_at_dlh, "status": "triage", "unit_id": "diskominfo",
                                               "entry": None}
+    account = load_catalog().unit("diskominfo").lapor_account  # the stack's catalog: disposed only with an account
+    told = [(item["kind"], item["payload"].get("account")) for _, item in lapor_items(db, case_at_dlh)]
+    assert told == ([("dispose", account)] if account else [])  # triage has no national status
     assert post(api, case_at_dlh, "reassign", {"Authorization": api.admin["Authorization"]},
                 {"unit_id": "dinas-pupr"}).json()["unit_id"] == "dinas-pupr"
     listed = requests.get(f"{api.base}/units/cases", params={"status": "assigned"}, headers=pupr, timeout=30)
     assert [c["id"] for c in listed.json()["cases"]] == [case_at_dlh]
-    assert count(db, "idempotency_keys") == 0  # no key was sent, none recorded
+    assert count(db, "idempotency_keys") == 2  # each action recorded its answer under its key

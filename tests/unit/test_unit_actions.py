@@ -1,5 +1,6 @@
 """The unit API's actions on fakes: every action from every status, scoping, clocks,
-what goes to LAPOR!, and Idempotency-Key."""
+what people write (timeline and LAPOR!), and the required Idempotency-Key."""
+import itertools
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import replace
 
@@ -13,10 +14,14 @@ from shared.schemas import ComplaintIn
 from shared.services.intake import receive_complaint
 from shared.services.routing import route_case
 from shared.services.unit_actions import act_on_case
+from shared.web.units import BODIES
 from tests.fakes import FakeCaseStore, FakeClock, FakePublisher
 from tests.lapor_fakes import FakeLaporStore
 
 CATALOG = load_catalog()
+# every unit with a LAPOR! account ("lapor-<unit>"), and none with one: dispositions depend on it
+ACCOUNTS = replace(CATALOG, units={u.id: replace(u, lapor_account=f"lapor-{u.id}") for u in CATALOG.units.values()})
+NO_ACCOUNTS = replace(CATALOG, units={u.id: replace(u, lapor_account=None) for u in CATALOG.units.values()})
 RULES = load_routing_rules(CATALOG)
 ESCALATION = load_escalation(CATALOG)
 DLH = Actor("unit:dlh:k1", "dlh")
@@ -46,10 +51,13 @@ ALLOWED = {
 }
 
 
+FRESH = object()  # World.act's default: a new Idempotency-Key for every call
+
+
 class World:
-    def __init__(self):
+    def __init__(self, catalog=ACCOUNTS):
         self.cases, self.clock, self.publisher = FakeCaseStore(), FakeClock(), FakePublisher()
-        self.store = FakeLaporStore(self.cases)
+        self.store, self.catalog, self.keys = FakeLaporStore(self.cases), catalog, itertools.count(1)
 
     def new_case(self, external_id="e-1", title="Sampah menumpuk di TPS Pasar"):
         complaint = ComplaintIn(external_id=external_id, title=title,
@@ -60,15 +68,25 @@ class World:
                    rules=RULES, clock=self.clock, escalation=ESCALATION)
         return case_id
 
-    def act(self, case_id, action, params=None, actor=DLH, key=None, fingerprint="f"):
+    def act(self, case_id, action, params=None, actor=DLH, key=FRESH, fingerprint=None):
+        key = f"k-{next(self.keys)}" if key is FRESH else key
         return act_on_case(case_id, action, params if params is not None else PARAMS[action], actor=actor,
-                           idempotency_key=key, fingerprint=fingerprint, repo=self.cases, store=self.store,
-                           outbox=self.cases, publisher=self.publisher, clock=self.clock, catalog=CATALOG,
-                           rules=ESCALATION.rules)
+                           idempotency_key=key, fingerprint=fingerprint or f"f-{key}", repo=self.cases,
+                           store=self.store, outbox=self.cases, publisher=self.publisher, clock=self.clock,
+                           catalog=self.catalog, rules=ESCALATION.rules)
+
+    def at(self, case_id, status):
+        self.cases.cases[case_id] = replace(self.cases.get(case_id), status=status)
 
 
 def lapor_items(world):
     return sorted(world.store.items_by_id.values(), key=lambda i: i.id)
+
+
+def told(world, seq=None):
+    """What LAPOR! was told, in delivery order: (seq, kind, the payload's text, status or account)."""
+    return [(i.seq, i.kind.value, i.payload.get("text") or i.payload.get("status") or i.payload.get("account"))
+            for i in lapor_items(world) if seq is None or i.seq == seq]
 
 
 @pytest.mark.parametrize("status", list(ALLOWED))
@@ -76,7 +94,7 @@ def lapor_items(world):
 def test_every_action_from_every_status(status, action):
     world = World()
     case_id, other = world.new_case(), world.new_case("e-2")
-    world.cases.cases[case_id] = replace(world.cases.get(case_id), status=status)
+    world.at(case_id, status)
     params = dict(PARAMS[action], **({"into": other} if action == "merge" else {}))
     answer = world.act(case_id, action, params, actor=COORDINATOR)
     if action in ALLOWED[status]:
@@ -106,16 +124,113 @@ def test_acknowledge_answers_the_first_response_but_not_completion():
     assert after.stage.value == "completion" and after.deadline_at > before.deadline_at
 
 
-def test_public_follow_up_goes_to_lapor_and_internal_does_not():
+def test_public_follow_up_goes_to_lapor_with_the_status_and_internal_does_not():
     world = World()
     case_id = world.new_case()
     world.act(case_id, "follow_up", {"text": "Catatan internal saja.", "visibility": "internal"})
     world.act(case_id, "follow_up")
-    kinds = [(i.kind.value, i.payload.get("text")) for i in lapor_items(world)]
-    # the internal note moved the case to "Proses" (the status is public), its text stays home
-    assert kinds == [("status", None), ("follow_up", "Petugas sudah dijadwalkan.")]
+    # the internal note moved the case to "Proses" (the status is public), its text stays home; the public one,
+    # on a case already in progress, still carries the status LAPOR! must show (the push skips what it shows)
+    assert told(world) == [(3, "status", "Proses"), (4, "follow_up", "Petugas sudah dijadwalkan."),
+                           (4, "status", "Proses")]
     assert "internal" not in str([i.payload for i in lapor_items(world)])
     assert world.cases.get(case_id).status is S.IN_PROGRESS
+
+
+def test_resolution_goes_to_lapor_as_a_follow_up_before_the_status():
+    world = World()
+    case_id = world.new_case()
+    answer = world.act(case_id, "resolve")
+    seq = answer.body["entry"]["seq"]
+    items = lapor_items(world)
+    assert told(world) == [(seq, "follow_up", PARAMS["resolve"]["resolution"]), (seq, "status", "Proses")]
+    assert [i.id for i in items] == sorted(i.id for i in items)  # the delivery order: the tindak lanjut first
+    assert items[0].payload["unit_id"] == "dlh"
+
+
+def test_acknowledge_still_tells_the_status():
+    world = World()
+    case_id = world.new_case()
+    world.act(case_id, "acknowledge")
+    assert told(world) == [(3, "status", "Belum Ditindaklanjuti")]
+
+
+@pytest.mark.parametrize("status", [S.ASSIGNED, S.IN_PROGRESS])
+def test_a_status_is_told_when_it_changed_or_a_public_follow_up_was(status):
+    world = World()
+    case_id = world.new_case()
+    world.at(case_id, status)
+    world.act(case_id, "change_category", actor=COORDINATOR)  # nothing public changed
+    world.act(case_id, "follow_up", {"text": "Catatan internal saja.", "visibility": "internal"})
+    assert told(world) == ([] if status is S.IN_PROGRESS else [(4, "status", "Proses")])
+
+
+def test_reroute_is_disposed_to_the_triage_unit_on_lapor():
+    world = World()
+    case_id = world.new_case()
+    world.act(case_id, "request_reroute")
+    [item] = lapor_items(world)  # triage has no national status: the disposition only
+    assert item.kind.value == "dispose" and item.seq == 3
+    assert item.payload == {"unit_id": "diskominfo", "account": "lapor-diskominfo",
+                            "note": PARAMS["request_reroute"]["reason"]}
+
+
+def test_reassign_is_disposed_to_the_new_unit_before_the_status():
+    world = World()
+    case_id = world.new_case()
+    world.act(case_id, "follow_up")
+    world.act(case_id, "reassign", {"unit_id": "dinas-pupr", "reason": "Saluran, bukan sampah"}, actor=COORDINATOR)
+    assert told(world, seq=4) == [(4, "dispose", "lapor-dinas-pupr"), (4, "status", "Belum Ditindaklanjuti")]
+    assert lapor_items(world)[-2].payload["note"] == "Saluran, bukan sampah"
+
+
+def test_reopen_keeps_the_unit_and_disposes_nothing():
+    world = World()
+    case_id = world.new_case()
+    world.at(case_id, S.CLOSED)
+    world.act(case_id, "reopen", actor=COORDINATOR)
+    assert told(world) == [(3, "status", "Proses")]
+
+
+@pytest.mark.parametrize("action, params", [("request_reroute", PARAMS["request_reroute"]),
+                                            ("reassign", {"unit_id": "dinas-pupr"})])
+def test_no_disposition_for_a_unit_without_a_lapor_account(action, params):
+    world = World(NO_ACCOUNTS)
+    case_id = world.new_case()
+    assert world.act(case_id, action, params, actor=COORDINATOR).status == 200
+    assert "dispose" not in [kind for _, kind, _ in told(world)]
+
+
+# (action, the status it applies to, who, body, the field people wrote): every note or reason of BODIES
+WRITTEN = [
+    ("acknowledge", S.ASSIGNED, DLH, {"note": "Diterima, segera dicek."}, "note"),
+    ("follow_up", S.IN_PROGRESS, DLH, {"text": "Catatan internal saja.", "visibility": "internal"}, "text"),
+    ("request_reroute", S.IN_PROGRESS, DLH, {"reason": "Bukan kewenangan DLH"}, "reason"),
+    ("wait_reporter", S.IN_PROGRESS, DLH, {"reason": "Menunggu foto lokasi"}, "reason"),
+    ("resume", S.WAITING_REPORTER, DLH, {"note": "Foto sudah dikirim pelapor."}, "note"),
+    ("resolve", S.IN_PROGRESS, DLH, PARAMS["resolve"], "resolution"),
+    ("accept", S.RESOLVED, COORDINATOR, {"note": "Bukti cukup, ditutup."}, "note"),
+    ("reject", S.RESOLVED, COORDINATOR, {"reason": "Belum ada bukti foto"}, "reason"),
+    ("reassign", S.IN_PROGRESS, COORDINATOR, {"unit_id": "dinas-pupr", "reason": "Saluran, bukan sampah"},
+     "reason"),
+    ("reopen", S.CLOSED, COORDINATOR, {"reason": "Masalah muncul lagi"}, "reason"),
+]
+
+
+def test_every_written_field_of_the_bodies_is_covered():
+    written = {(action, name) for action, body in BODIES.items() for name in body.model_fields
+               if name in ("note", "reason", "text", "resolution")}
+    assert written == {(action, name) for action, _, _, _, name in WRITTEN}
+
+
+@pytest.mark.parametrize("action, status, actor, params, name", WRITTEN, ids=[w[0] for w in WRITTEN])
+def test_every_note_reaches_the_timeline_with_its_actor(action, status, actor, params, name):
+    world = World()
+    case_id = world.new_case()
+    world.at(case_id, status)
+    assert world.act(case_id, action, params, actor=actor).status == 200
+    entry = world.cases.timeline(case_id)[-1]
+    assert entry.detail[name] == params[name] and entry.actor == actor.id
 
 
 def test_reroute_goes_back_to_triage_with_the_suggestion():
@@ -162,10 +277,35 @@ def test_idempotency_key_replays_and_refuses_reuse():
     assert reused.status == 422 and reused.body["error"]["code"] == "idempotency_key_reused"
 
 
+def test_a_duplicate_delivery_applies_once_with_one_set_of_lapor_items():
+    world = World()
+    case_id = world.new_case()
+    first = world.act(case_id, "resolve", key="resolve-1", fingerprint="a")
+    items = told(world)
+    again = world.act(case_id, "resolve", key="resolve-1", fingerprint="a")
+    assert first == again and first.status == 200
+    assert [e.action for e in world.cases.timeline(case_id)].count("resolved") == 1
+    assert told(world) == items and [kind for _, kind, _ in items] == ["follow_up", "status"]
+
+
+@pytest.mark.parametrize("key", [None, "", "   "])
+def test_an_action_without_an_idempotency_key_is_refused_and_writes_nothing(key):
+    world = World()
+    case_id = world.new_case()
+    answer = world.act(case_id, "resolve", key=key)
+    assert answer.status == 422
+    assert answer.body["error"]["code"] == "missing_idempotency_key"
+    assert answer.body["error"]["field"] == "Idempotency-Key"
+    assert "required" in answer.body["error"]["message"] and "twice" in answer.body["error"]["message"]
+    assert len(world.cases.timeline(case_id)) == 2 and world.cases.get(case_id).status is S.ASSIGNED
+    assert world.store.items_by_id == {} and world.store.records == {}
+
+
 def test_concurrent_copies_with_one_key_apply_once():
     world = World()
     case_id = world.new_case()
     with ThreadPoolExecutor(8) as pool:
-        answers = list(pool.map(lambda _: world.act(case_id, "follow_up", key="burst"), range(8)))
+        answers = list(pool.map(lambda _: world.act(case_id, "follow_up", key="burst", fingerprint="a"), range(8)))
     assert len({(a.status, str(a.body)) for a in answers}) == 1
     assert [e.action for e in world.cases.timeline(case_id)].count("follow_up") == 1
+    assert told(world) == [(3, "follow_up", PARAMS["follow_up"]["text"]), (3, "status", "Proses")]
