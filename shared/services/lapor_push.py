@@ -20,7 +20,7 @@ from typing import Any
 from shared import logs
 from shared.domain.case import Case, CaseStatus, TimelineEntry
 from shared.domain.catalog import Catalog
-from shared.domain.lapor import (BELUM_TERVERIFIKASI, SOURCE, Backoff, ItemKind, ItemState, OutboxItem,
+from shared.domain.lapor import (BELUM_TERVERIFIKASI, SOURCE, TO_LAPOR, Backoff, ItemKind, ItemState, OutboxItem,
                                  after_failure, follow_up_item, redriven, status_item)
 from shared.domain.lapor_changes import rank, shown_rank
 from shared.ports import CaseRepository, Clock, Conflict, EventPublisher, LaporClient, LaporError, LaporStore
@@ -205,7 +205,11 @@ def _send(item: OutboxItem, case: Case, client: LaporClient, repo: CaseRepositor
         account = _account_of(case, catalog)
         if account:  # the city complaint goes straight to its unit's LAPOR! inbox
             client.dispose(tracking_id, account, None, client_ref=f"{item.id}-dispose")
-        return {"status": BELUM_TERVERIFIKASI, **({"disposition": account} if account else {})}
+        owed = TO_LAPOR.get(case.status)
+        if owed and rank(owed) > rank(BELUM_TERVERIFIKASI):  # and shows how far the city is with it
+            client.change_status(tracking_id, owed, None, client_ref=f"{item.id}-status")
+        return {"status": BELUM_TERVERIFIKASI, **({"disposition": account} if account else {}),
+                **({"told_status": owed} if owed and rank(owed) > rank(BELUM_TERVERIFIKASI) else {})}
     if item.kind is ItemKind.FOLLOW_UP:
         follow_up_id = client.post_follow_up(tracking_id, str(item.payload["text"]), client_ref=item.id)
         return {"follow_up_ids": [follow_up_id]} if follow_up_id else None

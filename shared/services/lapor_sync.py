@@ -10,6 +10,7 @@ log and an ``integration.alert`` event) and the cursor stays before it: never sk
 """
 from __future__ import annotations
 
+import contextvars
 import time
 import uuid
 from concurrent.futures import ThreadPoolExecutor
@@ -158,8 +159,11 @@ def _announce(events: list[DomainEvent], outbox: Outbox, publisher: EventPublish
     stays in the outbox for the sweep."""
     if not events:
         return
-    with ThreadPoolExecutor(min(16, len(events))) as pool:
-        list(pool.map(lambda e: announce([e], outbox=outbox, publisher=publisher), events))
+    def one(event: DomainEvent) -> None:
+        announce([event], outbox=outbox, publisher=publisher)
+    with ThreadPoolExecutor(min(16, len(events))) as pool:  # each task keeps this request's log context (trace)
+        for future in [pool.submit(contextvars.copy_context().run, one, e) for e in events]:
+            future.result()
 
 
 def alert(publisher: EventPublisher, clock: Clock, message: str, staff_message: str, **fields) -> None:
