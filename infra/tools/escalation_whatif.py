@@ -3,6 +3,7 @@ per unit and per level, what would have been reminded and escalated, and when.
 
     python -m infra.tools.escalation_whatif --cases tests/data/escalation_whatif_cases.json --days 20
     python -m infra.tools.escalation_whatif --cases FILE --days 30 --policy my-escalation.yaml --json
+    python -m infra.tools.escalation_whatif --cases FILE --days 20 --schedule kasus-terlambat
 
 The cases file is a JSON list of {"id", "category", "received_at" (RFC 3339), optional
 "unit", "national_received_at", "acknowledged_at", "follow_up_at", "resolved_at",
@@ -23,7 +24,7 @@ from typing import Any
 from shared import logs
 from shared.catalog_files import DEFAULT_CATALOG_DIR, load_catalog
 from shared.domain.case import Case, CaseStatus
-from shared.domain.escalation import Escalation, chain_length, indonesian_datetime
+from shared.domain.escalation import Escalation, chain_length, indonesian_datetime, late_recipients
 from shared.escalation_files import load_escalation
 from shared.services.escalation import escalate_due
 from tests.fakes import FakeCaseStore, FakePublisher
@@ -55,6 +56,7 @@ def _start(item: dict[str, Any], catalog, escalation: Escalation) -> Case:
     status = CaseStatus.ASSIGNED if unit else CaseStatus.TRIAGE
     clock = escalation.rules.start(anchor_at=national or received, now=received, sla_days=category.sla_days,
                                    at_triage=unit is None, top_level=chain_length(catalog, unit or catalog.triage_unit))
+    clock = escalation.rules.arrived_late(clock, received)  # past its deadline already: flagged, told once
     return Case(id=str(item["id"]), source="whatif", external_id=str(item["id"]), title="-", description="-",
                 created_at=received, status=status, category=category.code, unit_id=unit, clock=clock,
                 national_received_at=national, timeline_length=1)
@@ -105,8 +107,29 @@ def simulate(items: list[dict[str, Any]], days: int, escalation: Escalation, cat
         escalate_due(queue=store, repo=store, outbox=store, publisher=publisher, catalog=catalog,
                      escalation=escalation, as_of=now, limit=100_000)
         now += tick
-    return [{"at": e.occurred_at, "case_id": e.case_id, "kind": e.type.split(".")[1], **e.data}
-            for e in publisher.published]
+    late = [{"at": c.created_at, "case_id": c.id, "kind": "late", "stage": c.clock.stage.value, "level": 0,
+             "unit_id": c.unit_id or catalog.triage_unit, "delivery": "direct",
+             "late_days": c.clock.late_on_arrival_days,
+             "deadline_at": c.clock.deadline_at.isoformat() if c.clock.deadline_at else None,
+             "recipients": late_recipients(c.unit_id or catalog.triage_unit, catalog, escalation)}
+            for c, _ in cases if c.clock.late_on_arrival]
+    return sorted(late + [{"at": e.occurred_at, "case_id": e.case_id, "kind": e.type.split(".")[1], **e.data}
+                          for e in publisher.published], key=lambda s: s["at"])
+
+
+def schedule(steps: list[dict[str, Any]], case_id: str, escalation: Escalation) -> str:
+    """One case's whole schedule: when each notice and level came, and who heard it."""
+    rows = [s for s in steps if s["case_id"] == case_id]
+    if not rows:
+        return f"{case_id}: nothing is sent in this period"
+    lines = [f"{case_id}: what the policy sends, in order"]
+    for s in rows:
+        who = ", ".join(f"{r['name']} ({r['title']})" for r in s["recipients"] if r["role"] == "head") or \
+            "admin unit dan Diskominfo"
+        what = (f"terlambat {s['late_days']} hari kerja saat diterima" if s["kind"] == "late" else
+                f"{s['kind']} tingkat {s['level']}")
+        lines.append(f"  {indonesian_datetime(s['at'], escalation.rules):42} {what:34} {s['stage']:15} {who}")
+    return "\n".join(lines)
 
 
 def report(steps: list[dict[str, Any]], catalog, escalation: Escalation) -> str:
@@ -126,7 +149,8 @@ def report(steps: list[dict[str, Any]], catalog, escalation: Escalation) -> str:
     total = defaultdict(int)
     for step in steps:
         total[step["kind"]] += 1
-    lines.append(f"total: {total['reminder']} reminders, {total['escalated']} escalations")
+    lines.append(f"total: {total['late']} late on arrival, {total['reminder']} reminders, "
+                 f"{total['escalated']} escalations")
     return "\n".join(lines)
 
 
@@ -137,13 +161,16 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--policy", type=Path, help="an escalation.yaml (default: the city's)")
     parser.add_argument("--tick-minutes", type=int, default=60)
     parser.add_argument("--json", action="store_true", help="print the steps as JSON lines")
+    parser.add_argument("--schedule", metavar="CASE_ID", help="print one case's whole schedule instead")
     args = parser.parse_args(argv)
     catalog = load_catalog()
     escalation = load_escalation(catalog, DEFAULT_CATALOG_DIR, args.policy)
     items = json.loads(args.cases.read_text())
     with logs.muted():  # per-step logs would drown the report
         steps = simulate(items, args.days, escalation, catalog, timedelta(minutes=args.tick_minutes))
-    if args.json:
+    if args.schedule:
+        print(schedule(steps, args.schedule, escalation))
+    elif args.json:
         for step in steps:
             print(json.dumps({**step, "at": step["at"].isoformat()}, ensure_ascii=False))
     else:

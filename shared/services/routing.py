@@ -101,7 +101,7 @@ def _late_on_arrival(case: Case, now, catalog: Catalog,
         return case, []
     unit_id = catalog.triage_unit if case.status is CaseStatus.TRIAGE or not case.unit_id else case.unit_id
     chain = catalog.chain_of_authority(unit_id)
-    next_title = escalation.contacts[chain[0].id].head.role if chain else None
+    next_title = escalation.contacts[chain[0].id].head.name if chain else None
     case, entry = replace(case, clock=late).with_entry(now, "sigap:escalation", "late_on_arrival",
                                                        late_days=late.late_on_arrival_days, stage=late.stage.value,
                                                        deadline_at=late.deadline_at, unit_id=unit_id,

@@ -89,10 +89,12 @@ def assert_every_report_is_a_case_once(sandbox, db, timelines=False):
         case = cases[f"lapor-{tracking_id}"] if not report.client_ref else cases[report.client_ref.split("~")[0]]
         assert case["lapor_state"]["version"] == report.version
     for case_id in lapor_cases if timelines else ():  # versions in the timeline only grow: nothing applied twice
-        versions = [e.get("detail", {}).get("version") for e in
-                    (d.to_dict() for d in db.collection("cases").document(case_id).collection("timeline")
-                     .order_by("seq").stream())]
+        details = [d.to_dict().get("detail", {}) for d in
+                   db.collection("cases").document(case_id).collection("timeline").order_by("seq").stream()]
+        versions = [d["version"] for d in details if d.get("version") is not None]
         assert versions == sorted(set(versions)), (case_id, versions)
+        follow_ups = [d["follow_up_id"] for d in details if d.get("follow_up_id")]
+        assert len(follow_ups) == len(set(follow_ups)), (case_id, follow_ups)  # each LAPOR! follow-up once
 
 
 def change_some(sandbox, round_no):

@@ -30,6 +30,20 @@ def test_the_sample_replays_as_the_policy_says():
     assert paused[0]["kind"] == "reminder" and paused[1]["deadline_at"] == "2026-12-09T09:00:00+00:00"
 
 
+def test_a_case_late_on_arrival_is_told_once_then_climbs_one_level_per_step(capsys):
+    steps = escalation_whatif.simulate(json.loads(CASES.read_text()), 20, ESCALATION, CATALOG)
+    mine = [s for s in steps if s["case_id"] == "kasus-terlambat"]
+    assert [(s["kind"], s["level"]) for s in mine] == [("late", 0), ("escalated", 1), ("escalated", 2),
+                                                      ("escalated", 3)]
+    cal, step = ESCALATION.rules.calendar, ESCALATION.policy.step_days
+    assert all(cal.working_days_between(a["at"], b["at"]) == step for a, b in zip(mine, mine[1:]))
+    assert mine[0]["late_days"] > 40  # disposed nationally in September
+    capsys.readouterr()
+    escalation_whatif.main(["--cases", str(CASES), "--days", "20", "--schedule", "kasus-terlambat"])
+    out = capsys.readouterr().out.splitlines()
+    assert out[0].startswith("kasus-terlambat") and "terlambat" in out[1] and "tingkat 3" in out[-1]
+
+
 def test_the_command_prints_a_report_per_unit_and_level(capsys):
     escalation_whatif.main(["--cases", str(CASES), "--days", "20"])
     out = capsys.readouterr().out
