@@ -46,20 +46,20 @@ class FakeLaporStore:
             state = self.leases[lease.name]
             if state["version"] != lease.version:
                 raise Conflict("lease")
-            for case, entry, event in new:
+            for case, entries, events in new:
                 if case.id in store.cases:
                     raise Conflict(case.id)
-            for case, entry in changed:
+            for case, entries, events in changed:
                 if store.cases.get(case.id) is None or store.cases[case.id].version != case.version:
                     raise Conflict(case.id)
-            for case, entry, event in new:
+            for case, entries, events in new:
                 if case.reporter and case.reporter.anonymous:
                     store.private_reporters[case.id] = case.reporter
                 store.cases[case.id] = replace(case, version=next(store._versions))
-                store._stage(case.id, entry, [event], case.created_at)
-            for case, entry in changed:
+                store._stage(case.id, entries, events, case.created_at)
+            for case, entries, events in changed:
                 store.cases[case.id] = replace(case, version=next(store._versions))
-                store._stage(case.id, entry, [], entry.at)
+                store._stage(case.id, entries, events, case.updated_at or case.created_at)
             state.update(cursor=cursor, version=next(self._versions))
             return Lease(lease.name, lease.owner, state["version"], cursor)
 
@@ -78,8 +78,9 @@ class FakeLaporStore:
                     or any((c, i) in self.records for c, i, _ in records):
                 raise Conflict(case.id)
             self.records.update({(c, i): data for c, i, data in records})
+            store._check_new(case.id, entry, events)
             store.cases[case.id] = replace(case, version=next(store._versions))
-            store._stage(case.id, entry, events, entry.at)
+            store._stage(case.id, entry, events, case.updated_at or case.created_at)
             for item in items:
                 self.items_by_id[item.id] = replace(item, version=next(self._versions))
 
@@ -113,6 +114,7 @@ class FakeLaporClient:
         self.calls: dict[str, int] = {}
         self.follow_ups: list[tuple[str, str, str]] = []
         self.statuses: list[tuple[str, str, str]] = []
+        self.dispositions: list[tuple[str, str, str]] = []  # (tracking_id, account, client_ref), once each
         self.submissions: dict[str, str] = {}
         self._refs: set[str] = set()
 
@@ -132,7 +134,7 @@ class FakeLaporClient:
         self._enter("get")
         return [r for r in self.changes if r.tracking_id == tracking_id][-1]
 
-    def post_follow_up(self, tracking_id, text, client_ref):
+    def post_follow_up(self, tracking_id, text, client_ref, *, account=None):
         self._enter("follow_up")
         if client_ref not in self._refs:
             self._refs.add(client_ref)
@@ -144,6 +146,12 @@ class FakeLaporClient:
         if client_ref not in self._refs:
             self._refs.add(client_ref)
             self.statuses.append((tracking_id, status, client_ref))
+
+    def dispose(self, tracking_id, account, note, client_ref):
+        self._enter("dispose")
+        if client_ref not in self._refs:
+            self._refs.add(client_ref)
+            self.dispositions.append((tracking_id, account, client_ref))
 
     def submit(self, complaint, client_ref):
         self._enter("submit")

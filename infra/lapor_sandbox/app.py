@@ -4,6 +4,7 @@ from __future__ import annotations
 import hmac
 import json
 import time
+from datetime import datetime
 
 from flask import Flask, Response, request
 
@@ -19,6 +20,13 @@ def _json(body, status: int = 200, headers: dict | None = None) -> Response:
 
 def _error(status: int, code: str, message: str, headers: dict | None = None) -> Response:
     return _json({"error": {"code": code, "message": message}}, status, headers)
+
+
+def _body() -> dict:
+    body = request.get_json(force=True, silent=True)
+    if not isinstance(body, dict):
+        raise ValueError("the body must be a JSON object")
+    return body
 
 
 def create_app(portal: Portal) -> Flask:
@@ -74,32 +82,34 @@ def create_app(portal: Portal) -> Flask:
     @app.post("/api/v1/reports/<tracking_id>/tindak-lanjut")
     def post_follow_up(tracking_id):
         def work(kinds):
-            body = request.get_json(force=True)
-            if not body.get("isi") or not body.get("client_ref"):
-                raise ValueError("isi and client_ref are required")
-            result, created = portal.follow_up(tracking_id, body["isi"], body["client_ref"])
+            body = _body()
+            result, created = portal.follow_up(tracking_id, body.get("isi"), body.get("client_ref"),
+                                               body.get("sub_instansi"))
             return _json({"data": result}, 201 if created else 200)
         return serve("follow_up", work)
 
     @app.post("/api/v1/reports/<tracking_id>/status")
     def change_status(tracking_id):
         def work(kinds):
-            body = request.get_json(force=True)
-            if body.get("status") not in ("Belum Ditindaklanjuti", "Proses", "Selesai", "Arsip") \
-                    or not body.get("client_ref"):
-                raise ValueError("status must be a platform status; client_ref is required")
-            portal.reports[tracking_id]  # 404 for an unknown report
-            portal.change_status(tracking_id, body["status"], body.get("catatan"), body["client_ref"])
+            body = _body()
+            portal.change_status(tracking_id, body.get("status"), body.get("catatan"), body.get("client_ref"))
             return _json({"data": {"tracking_id": tracking_id, "status": body["status"]}})
         return serve("status", work)
+
+    @app.post("/api/v1/reports/<tracking_id>/disposisi")
+    def dispose(tracking_id):
+        def work(kinds):
+            body = _body()
+            result, _ = portal.dispose(tracking_id, body.get("sub_instansi"), body.get("catatan"),
+                                       body.get("client_ref"))
+            return _json({"data": result})
+        return serve("dispose", work)
 
     @app.post("/api/v1/reports")
     def submit():
         def work(kinds):
-            body = request.get_json(force=True)
-            if not body.get("judul") or not body.get("isi") or not body.get("client_ref"):
-                raise ValueError("judul, isi and client_ref are required")
-            result, created = portal.submit(body, body["client_ref"])
+            body = _body()
+            result, created = portal.submit(body, body.get("client_ref"))
             return _json({"data": result}, 201 if created else 200)
         return serve("submit", work)
 
@@ -117,6 +127,32 @@ def create_app(portal: Portal) -> Flask:
     def upsert():
         body = request.get_json(force=True)
         return _json({"reports": [portal.upsert(r)["tracking_id"] for r in body.get("reports", [])]})
+
+    @app.post("/_sandbox/reports/<tracking_id>/act")
+    def act(tracking_id):  # the people on LAPOR!: {"as": "unit"|"admin"|"reporter", "action", ...fields}
+        try:
+            body = _body()
+            fields = {k: v for k, v in body.items() if k not in ("as", "action")}
+            return _json({"data": portal.act(tracking_id, body.get("as"), body.get("action"), **fields)})
+        except KeyError:
+            return _error(404, "not_found", "no such report")
+        except (ValueError, TypeError) as exc:
+            return _error(422, "invalid", str(exc)[:200])
+
+    @app.get("/_sandbox/accounts")
+    def unit_accounts():
+        return _json({"accounts": [{"sub_instansi": k, "nama": v} for k, v in portal.accounts.items()]})
+
+    @app.route("/_sandbox/clock", methods=["PUT", "DELETE", "GET"])
+    def clock():  # PUT {"now": "<RFC 3339>"}: a fixed time for every timestamp the portal writes; DELETE: real time
+        if request.method == "DELETE":
+            portal.set_clock(None)
+        elif request.method == "PUT":
+            try:
+                portal.set_clock(datetime.fromisoformat(str(_body()["now"]).replace("Z", "+00:00")))
+            except (KeyError, ValueError) as exc:
+                return _error(422, "invalid_clock", f"now must be an RFC 3339 time with an offset ({exc})"[:200])
+        return _json({"now": portal.now().isoformat(), "fixed": portal.clock_fixed})
 
     @app.route("/_sandbox/faults", methods=["PUT", "DELETE", "GET"])
     def faults():

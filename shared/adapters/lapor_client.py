@@ -18,7 +18,7 @@ from typing import Any, Callable, Mapping
 import requests
 
 from shared import logs
-from shared.domain.lapor import FollowUp, Report
+from shared.domain.lapor import Disposition, FollowUp, Report
 from shared.ports import LaporAuthError, LaporRejected, LaporUnavailable, ReportPage
 
 API = "/api/v1"
@@ -46,9 +46,25 @@ def report_from_wire(raw: Mapping[str, Any]) -> Report:
         category=raw.get("kategori"), kelurahan=place.get("kelurahan"), address=place.get("alamat"),
         anonymous=bool(raw.get("anonim")), secret=bool(raw.get("rahasia")),
         reporter={"name": who.get("nama"), "phone": who.get("telepon"), "email": who.get("email")} if who else None,
-        follow_ups=tuple(FollowUp(str(f["id"]), str(f["oleh"]), str(f["isi"]), _time(f["tanggal"]))
-                         for f in raw.get("tindak_lanjut") or ()),
-        client_ref=raw.get("client_ref"))
+        follow_ups=tuple(_follow_up(f) for f in raw.get("tindak_lanjut") or ()),
+        client_ref=raw.get("client_ref"), disposition=_disposition(raw.get("disposisi")))
+
+
+def _follow_up(raw: Mapping[str, Any]) -> FollowUp:
+    """``sub_instansi`` (the unit account that wrote it) and ``client_ref`` (echoed for Sigap's own) may be absent."""
+    return FollowUp(str(raw["id"]), str(raw["oleh"]), str(raw["isi"]), _time(raw["tanggal"]),
+                    account=_text(raw.get("sub_instansi")), client_ref=_text(raw.get("client_ref")))
+
+
+def _disposition(raw: Mapping[str, Any] | None) -> Disposition | None:
+    """``disposisi``: absent or null when the report sits with the city's instansi itself."""
+    if not raw:
+        return None
+    return Disposition(str(raw["sub_instansi"]), _time(raw["tanggal"]), client_ref=_text(raw.get("client_ref")))
+
+
+def _text(value: Any) -> str | None:
+    return str(value) if value not in (None, "") else None
 
 
 def complaint_to_wire(complaint: Mapping[str, Any], client_ref: str) -> dict[str, Any]:
@@ -92,14 +108,20 @@ class HttpLaporClient:
         except (KeyError, TypeError, ValueError, AttributeError) as exc:
             raise LaporUnavailable(f"get: malformed report ({type(exc).__name__})") from None
 
-    def post_follow_up(self, tracking_id: str, text: str, client_ref: str) -> str:
+    def post_follow_up(self, tracking_id: str, text: str, client_ref: str, *, account: str | None = None) -> str:
+        """``account``: the unit's sub-instansi the follow-up is written by (none: the city's instansi)."""
         body = self._call("follow_up", "POST", f"/reports/{tracking_id}/tindak-lanjut",
-                          json={"isi": text, "client_ref": client_ref})
+                          json={"isi": text, "client_ref": client_ref,
+                                **({"sub_instansi": account} if account else {})})
         return str((body.get("data") or {}).get("id", ""))
 
     def change_status(self, tracking_id: str, status: str, note: str | None, client_ref: str) -> None:
         self._call("status", "POST", f"/reports/{tracking_id}/status",
                    json={"status": status, "catatan": note, "client_ref": client_ref})
+
+    def dispose(self, tracking_id: str, account: str, note: str | None, client_ref: str) -> None:
+        self._call("dispose", "POST", f"/reports/{tracking_id}/disposisi",
+                   json={"sub_instansi": account, "catatan": note, "client_ref": client_ref})
 
     def submit(self, complaint: dict, client_ref: str) -> str:
         body = self._call("submit", "POST", "/reports", json=complaint_to_wire(complaint, client_ref))

@@ -7,6 +7,7 @@ naming the file, the entry and the problem.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from functools import cached_property
 from typing import Any, Iterable, Mapping
 
 UNIT_KINDS = ("opd", "kecamatan", "kelurahan", "setda", "walikota")
@@ -28,6 +29,7 @@ class Unit:
     name: str
     kind: str
     parent: str | None
+    lapor_account: str | None = None  # the unit's SP4N-LAPOR! admin account (sub-instansi id)
 
 
 @dataclass(frozen=True)
@@ -72,6 +74,14 @@ class Catalog:
     def children(self, unit_id: str) -> tuple[str, ...]:
         return self._children.get(unit_id, ())
 
+    def unit_for_lapor_account(self, account: str | None) -> Unit | None:
+        """The unit whose SP4N-LAPOR! account (sub-instansi) this is; None for an unknown or empty one."""
+        return self._by_lapor_account.get(account) if account else None
+
+    @cached_property
+    def _by_lapor_account(self) -> Mapping[str, Unit]:
+        return {u.lapor_account: u for u in self.units.values() if u.lapor_account}
+
 
 def _require(file: str, entry: str, raw: Mapping[str, Any], key: str, kind: type) -> Any:
     value = raw.get(key)
@@ -91,6 +101,7 @@ def _entries(file: str, raw: Any, key: str) -> Iterable[tuple[int, Mapping[str, 
 
 def build_units(raw: Any, file: str = "units.yaml") -> dict[str, Unit]:
     units: dict[str, Unit] = {}
+    accounts: dict[str, str] = {}  # lapor_account -> unit id: one account per unit
     for index, item in _entries(file, raw, "units"):
         uid = _require(file, f"#{index}", item, "id", str)
         if uid in units:
@@ -101,12 +112,26 @@ def build_units(raw: Any, file: str = "units.yaml") -> dict[str, Unit]:
         parent = item.get("parent")
         if parent is not None and not isinstance(parent, str):
             raise CatalogError(file, uid, "field 'parent' must be a unit id")
-        units[uid] = Unit(uid, _require(file, uid, item, "name", str), kind, parent)
+        units[uid] = Unit(uid, _require(file, uid, item, "name", str), kind, parent,
+                          _lapor_account(file, uid, item, accounts))
     for unit in units.values():
         if unit.parent is not None and unit.parent not in units:
             raise CatalogError(file, unit.id, f"unknown parent '{unit.parent}'")
     _reject_cycles(file, units)
     return units
+
+
+def _lapor_account(file: str, uid: str, item: Mapping[str, Any], accounts: dict[str, str]) -> str | None:
+    """The unit's LAPOR! sub-instansi id (absent or null: none), unique across units; recorded in ``accounts``."""
+    account = item.get("lapor_account")
+    if account is None:
+        return None
+    if not isinstance(account, str) or not account or any(c.isspace() for c in account):
+        raise CatalogError(file, uid, "field 'lapor_account' must be a non-empty sub-instansi id without spaces")
+    if account in accounts:
+        raise CatalogError(file, uid, f"lapor_account '{account}' is already the account of '{accounts[account]}'")
+    accounts[account] = uid
+    return account
 
 
 def _reject_cycles(file: str, units: Mapping[str, Unit]) -> None:

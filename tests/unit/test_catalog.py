@@ -80,3 +80,33 @@ def test_loading_names_the_file(tmp_path):
     with pytest.raises(CatalogError) as err:
         load_catalog(tmp_path)
     assert str(tmp_path / "units.yaml") in str(err.value)
+
+
+def test_every_shipped_unit_has_its_own_lapor_account_and_the_lookup_finds_it():
+    catalog = load_catalog()
+    accounts = [u.lapor_account for u in catalog.units.values()]
+    assert all(accounts) and len(set(accounts)) == len(accounts)
+    for unit in catalog.units.values():
+        assert catalog.unit_for_lapor_account(unit.lapor_account) == unit
+    assert catalog.unit("dlh").lapor_account == "metro-dlh"
+    assert catalog.unit_for_lapor_account("metro-kel-yosodadi").id == "kel-yosodadi"
+    assert catalog.unit_for_lapor_account("metro-dinas-hantu") is None
+    assert catalog.unit_for_lapor_account(None) is None and catalog.unit_for_lapor_account("") is None
+
+
+def test_a_unit_without_lapor_account_has_none():
+    catalog = build_catalog(UNITS, CATEGORIES)
+    assert catalog.unit("diskominfo").lapor_account is None
+    assert catalog.unit_for_lapor_account("metro-diskominfo") is None
+
+
+@pytest.mark.parametrize("account, problem", [
+    ("", "field 'lapor_account'"), ("  ", "field 'lapor_account'"), ("metro dlh", "field 'lapor_account'"),
+    (42, "field 'lapor_account'"), ("metro-setda", "lapor_account 'metro-setda' is already the account of 'setda'"),
+])
+def test_bad_lapor_accounts_are_named(account, problem):
+    units = {"units": [dict(u, lapor_account=f"metro-{u['id']}") for u in UNITS["units"]]
+             + [{"id": "dlh", "name": "DLH", "kind": "opd", "parent": "setda", "lapor_account": account}]}
+    with pytest.raises(CatalogError) as err:
+        build_catalog(units, CATEGORIES, units_file="units.yaml")
+    assert err.value.file == "units.yaml" and err.value.entry == "dlh" and problem in err.value.problem

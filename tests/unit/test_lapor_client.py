@@ -1,6 +1,8 @@
 """HttpLaporClient against the sandbox (in-process server on a free port): the wire
-format, retries with backoff that honour Retry-After, and every fault kind."""
+format (dispositions and follow-up accounts included), retries with backoff that honour
+Retry-After, and every fault kind."""
 import threading
+from datetime import datetime, timezone
 
 import pytest
 import requests
@@ -8,7 +10,8 @@ from werkzeug.serving import make_server
 
 from infra.lapor_sandbox.app import create_app
 from infra.lapor_sandbox.portal import Portal
-from shared.adapters.lapor_client import HttpLaporClient, RetryPolicy
+from shared.adapters.lapor_client import HttpLaporClient, RetryPolicy, report_from_wire
+from shared.domain.lapor import Disposition
 from shared.ports import LaporAuthError, LaporRejected, LaporUnavailable
 
 TOKEN = "unit-sandbox-token"
@@ -98,3 +101,76 @@ def test_writes_are_idempotent_on_client_ref_even_when_the_answer_is_lost(sandbo
 
 def test_the_token_never_shows(sandbox):
     assert TOKEN not in repr(client(sandbox))
+
+
+WIRE = {"tracking_id": 5100001, "versi": 4, "judul": "Sampah menumpuk", "isi": "Sampah tidak diangkut.",
+        "status": "Proses", "tanggal_lapor": "2026-09-01T08:30:00+07:00"}
+
+
+def test_disposition_and_follow_up_accounts_are_mapped_and_may_be_absent():
+    report = report_from_wire({**WIRE, "disposisi": {"sub_instansi": "metro-dlh", "tanggal": "2026-09-02T09:00:00Z",
+                                                     "client_ref": "lapor-5100001~00003-dispose"},
+                               "tindak_lanjut": [
+                                   {"id": "tl-1", "oleh": "instansi", "isi": "Diangkut besok.",
+                                    "tanggal": "2026-09-03T10:00:00+07:00", "sub_instansi": "metro-dlh",
+                                    "client_ref": "lapor-5100001~00004-follow_up"},
+                                   {"id": "tl-2", "oleh": "pelapor", "isi": "Terima kasih.",
+                                    "tanggal": "2026-09-03T19:00:00+07:00", "sub_instansi": None}]})
+    assert report.disposition == Disposition("metro-dlh", datetime(2026, 9, 2, 9, tzinfo=timezone.utc),
+                                             "lapor-5100001~00003-dispose")
+    first, second = report.follow_ups
+    assert (first.author, first.account, first.client_ref) == ("instansi", "metro-dlh", "lapor-5100001~00004-follow_up")
+    assert (second.author, second.account, second.client_ref) == ("pelapor", None, None)
+    admin_disposed = report_from_wire({**WIRE, "disposisi": {"sub_instansi": "metro-dlh",
+                                                             "tanggal": "2026-09-02T09:00:00+07:00"}})
+    assert admin_disposed.disposition.client_ref is None
+    bare = report_from_wire({**WIRE, "tindak_lanjut": [{"id": "tl-1", "oleh": "admin", "isi": "Diteruskan.",
+                                                        "tanggal": "2026-09-02T09:00:00+07:00"}]})
+    assert bare.disposition is None and report_from_wire({**WIRE, "disposisi": None}).disposition is None
+    assert (bare.follow_ups[0].account, bare.follow_ups[0].client_ref) == (None, None)
+
+
+def test_dispose_is_idempotent_on_client_ref_and_shows_on_the_report(sandbox, portal):
+    lapor = client(sandbox)
+    tracking_id = lapor.changed_reports(None, 1).reports[0].tracking_id
+    before = lapor.report(tracking_id)
+    portal.set_faults({"dispose": [{"kind": "timeout", "seconds": 1.0}]})  # done, but the answer comes too late
+    lapor.dispose(tracking_id, "metro-dlh", "Sampah: kewenangan DLH", client_ref="lapor-1~00002-dispose")
+    lapor.dispose(tracking_id, "metro-dlh", "Sampah: kewenangan DLH", client_ref="lapor-1~00002-dispose")
+    after = lapor.report(tracking_id)
+    assert after.disposition.account == "metro-dlh" and after.disposition.client_ref == "lapor-1~00002-dispose"
+    assert after.version == before.version + 1
+    received = requests.get(f"{sandbox[1]}/_sandbox/received", timeout=5).json()
+    assert [(d["tracking_id"], d["sub_instansi"], d["client_ref"]) for d in received["dispositions"]] == [
+        (tracking_id, "metro-dlh", "lapor-1~00002-dispose")]
+    assert received["requests"]["dispose"] == 3  # lost answer, its retry, then the repeat: applied once
+    answer = requests.post(f"{sandbox[1]}/api/v1/reports/{tracking_id}/disposisi", timeout=5,
+                           headers={"Authorization": f"Bearer {TOKEN}"},
+                           json={"sub_instansi": "metro-dinas-pupr", "catatan": None,
+                                 "client_ref": "lapor-1~00002-dispose"})
+    assert answer.status_code == 200 and answer.json() == {"data": {"tracking_id": tracking_id,
+                                                                    "sub_instansi": "metro-dlh"}}
+
+
+def test_dispose_to_an_unknown_account_or_report_is_rejected(sandbox, portal):
+    lapor = client(sandbox)
+    tracking_id = lapor.changed_reports(None, 1).reports[0].tracking_id
+    with pytest.raises(LaporRejected) as caught:
+        lapor.dispose(tracking_id, "metro-dinas-hantu", None, client_ref="lapor-1~00002-dispose")
+    assert caught.value.status == 422 and lapor.calls == 2  # not retried
+    with pytest.raises(LaporRejected) as caught:
+        lapor.dispose("1", "metro-dlh", None, client_ref="lapor-1~00003-dispose")
+    assert caught.value.status == 404
+    assert lapor.report(tracking_id).version == 1
+
+
+def test_a_follow_up_through_the_api_carries_its_client_ref_and_account(sandbox, portal):
+    lapor = client(sandbox)
+    tracking_id = lapor.changed_reports(None, 1).reports[0].tracking_id
+    lapor.post_follow_up(tracking_id, "Petugas sudah ke lokasi.", "lapor-1~00004-follow_up", account="metro-dlh")
+    lapor.post_follow_up(tracking_id, "Dari kota.", "lapor-1~00005-follow_up")
+    ours, city = lapor.report(tracking_id).follow_ups[-2:]
+    assert (ours.author, ours.account, ours.client_ref) == ("instansi", "metro-dlh", "lapor-1~00004-follow_up")
+    assert (city.account, city.client_ref) == (None, "lapor-1~00005-follow_up")
+    with pytest.raises(LaporRejected):
+        lapor.post_follow_up(tracking_id, "Dari siapa?", "lapor-1~00006-follow_up", account="metro-dinas-hantu")
