@@ -149,6 +149,7 @@ def test_push_delivers_each_item_once_in_order_through_every_fault(sandbox, port
     repo, outbox, store = ports
     publisher, clock = FakePublisher(), SystemClock()
     catch_up(sandbox, ports, publisher)
+    initial = {t: r.status for t, r in sandbox.all_reports().items()}
     case_ids = sorted(d.id for d in db.collection("cases").stream() if d.id.startswith("lapor-"))[:6]
     for case_id in case_ids:  # route them by hand so status changes are allowed
         db.collection("cases").document(case_id).update({"status": "assigned", "unit_id": "dinas-pupr"})
@@ -156,7 +157,7 @@ def test_push_delivers_each_item_once_in_order_through_every_fault(sandbox, port
                                               description="Lampu jalan mati sejak seminggu, gang gelap."),
                                   source="warga", delivery_id=None, repo=repo, outbox=outbox,
                                   publisher=publisher, clock=clock).case_id for n in range(3)]
-    expected = {}
+    expected, statuses = {}, {}
     faults = itertools.cycle(WRITE_FAULTS)
     for n in range(len(WRITE_FAULTS) + 1):
         if n < len(WRITE_FAULTS):
@@ -178,7 +179,7 @@ def test_push_delivers_each_item_once_in_order_through_every_fault(sandbox, port
             status = CaseStatus.IN_PROGRESS if n % 2 == 0 else CaseStatus.WAITING_REPORTER
             entry = record_status_change(case_id, status, actor="unit:dinas-pupr", note=None, repo=repo,
                                          store=store, clock=clock)
-            expected[case_id].append(entry.seq)
+            statuses.setdefault(case_id, []).append(entry.seq)
         push(sandbox, ports, publisher, rounds=2)
     sandbox.admin("DELETE", "faults")
     push(sandbox, ports, publisher, rounds=30)
@@ -187,10 +188,19 @@ def test_push_delivers_each_item_once_in_order_through_every_fault(sandbox, port
     applied = sorted(received["follow_ups"] + received["status_changes"] + received["submissions"],
                      key=lambda r: r["order"])
     refs = [r["client_ref"] for r in applied]
-    assert len(refs) == len(set(refs)) == sum(len(v) for v in expected.values())  # each exactly once
+    assert len(refs) == len(set(refs))  # each exactly once
+    sent = [r for r in refs if "-status" not in r and "-dispose" not in r]
+    assert len(sent) == sum(len(v) for v in expected.values())  # every follow-up and submission
     for case_id, seqs in expected.items():  # in order per case: the sandbox applied them in seq order
-        seen = [int(ref.split("~")[1][:5]) for ref in refs if ref.startswith(case_id + "~")]
+        seen = [int(ref.split("~")[1][:5]) for ref in sent if ref.startswith(case_id + "~")]
         assert seen == seqs, (case_id, seen, seqs)
+    # in_progress and waiting_reporter both show "Proses": told once unless LAPOR! showed it, never backwards
+    reports = sandbox.all_reports()
+    for case_id in statuses:
+        pushed = [r["status"] for r in received["status_changes"] if r["client_ref"].startswith(case_id + "~")]
+        shown_before = initial[case_id.removeprefix("lapor-")]
+        assert pushed == ([] if shown_before in ("Proses", "Selesai") else ["Proses"]), (case_id, pushed)
+        assert reports[case_id.removeprefix("lapor-")].status in ("Proses", "Selesai")
     tracking = {s["client_ref"].split("~")[0]: s["tracking_id"] for s in received["submissions"]}
     assert {c: repo.get(c).lapor_tracking_id for c in city_ids} == tracking
 
@@ -220,7 +230,8 @@ def test_city_complaint_is_submitted_and_lapor_reports_are_routed_through_the_fu
     _wait(lambda: count(db, "cases") == 16 or None)
     _wait(lambda: all(d.to_dict()["status"] != "received" for d in db.collection("cases").stream()) or None)
     city = db.collection("cases").document(case_id).get().to_dict()
-    assert city["lapor_state"]["version"] == 1  # its own report came back on the sync: the same case, not a new one
+    # its own report came back on the sync: the same case, not a new one (submitted, disposed, status: versi 3)
+    assert city["lapor_state"]["version"] == sandbox.all_reports()[tracking_id].version
     assert sandbox.client().report(tracking_id).reporter is None  # an anonymous identity stays in Sigap
     assert "Rina" not in json.dumps(city, default=str)
 
