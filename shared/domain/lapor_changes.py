@@ -188,8 +188,12 @@ def _text(change: Change, report: Report) -> None:
 
 
 def _follow_ups(change: Change, report: Report, seen: set[str]) -> FollowUp | None:
-    """New follow-ups written on LAPOR!, each once. Returns the last new answer by a unit."""
+    """New follow-ups written on LAPOR!, each once, in the order they were written. The
+    unit's last one on a report now ``Selesai`` resolves the case at that instant, so a
+    reporter's reply written after it (pulled in the same version) reopens it.
+    Returns the last new answer by a unit."""
     answered = None
+    closing = last_answer(report) if report.status == SELESAI else None
     for f in sorted(report.follow_ups, key=lambda f: (f.at, f.id)):
         if f.id in seen or is_ours(change.case.id, f.client_ref):
             continue
@@ -199,7 +203,9 @@ def _follow_ups(change: Change, report: Report, seen: set[str]) -> FollowUp | No
         if f.author == INSTANSI:
             answered = f
             change.clock("responded", at=f.at)
-            if status in (S.ASSIGNED, S.ACKNOWLEDGED):
+            if f.at == closing and status in WORKING:
+                _resolve(change, f.at)
+            elif status in (S.ASSIGNED, S.ACKNOWLEDGED):
                 change.move(S.IN_PROGRESS, entry)
         elif f.author == PELAPOR and status is S.RESOLVED:
             reopened = change.entry(ACTOR, "reopened", reason="the reporter replied after the resolution",
@@ -208,6 +214,12 @@ def _follow_ups(change: Change, report: Report, seen: set[str]) -> FollowUp | No
         elif f.author == PELAPOR and status is S.WAITING_REPORTER:
             change.move(S.IN_PROGRESS, entry, "resumed")
     return answered
+
+
+def _resolve(change: Change, at: datetime) -> None:
+    entry = change.entry(ACTOR, "resolved", lapor_status=SELESAI, origin="lapor", resolved_at=at,
+                         reason="a unit closed the report on LAPOR! with its follow-up")
+    change.move(S.RESOLVED, entry, "resolved", at, event=COMPLAINT_RESOLVED)
 
 
 def _disposition(change: Change, report: Report, state: Mapping[str, Any], catalog: Catalog) -> None:
@@ -237,16 +249,18 @@ def _disposition(change: Change, report: Report, state: Mapping[str, Any], catal
 
 
 def _status(change: Change, report: Report, state: Mapping[str, Any], answered: FollowUp | None) -> None:
+    """A status set on LAPOR! without a new follow-up: Selesai after a unit's answer
+    resolves (at its last answer), Selesai or Arsip without one closes; the status Sigap
+    pushed itself coming back is no news."""
     national, case = report.status, change.case
-    if national == state.get("status") and answered is None:
+    if national in (state.get("status"), state.get("told_status")) or \
+            any(e.action in ("resolved", "reopened") for e in change.entries):  # the follow-ups said it all
         return
-    answer_at = (answered.at if answered else None) or state.get("answered_at") or first_answer(report, case.id)
+    answer_at = state.get("last_answered_at") or last_answer(report)
     if national == SELESAI and answer_at is not None and case.status in WORKING:
-        entry = change.entry(ACTOR, "resolved", lapor_status=national, origin="lapor",
-                             reason="a unit closed the report on LAPOR! with its follow-up")
-        change.move(S.RESOLVED, entry, "resolved", answer_at, event=COMPLAINT_RESOLVED)
+        _resolve(change, answer_at)
     elif national in CLOSING and case.status not in (S.RESOLVED, S.CLOSED) and can_transition(case.status, S.CLOSED):
         entry = change.entry(ACTOR, "lapor_closed", lapor_status=national)
         change.move(S.CLOSED, entry, "stopped")
-    elif national != state.get("status"):
+    else:
         change.entry(ACTOR, "lapor_updated", lapor_status=national, version=report.version)
