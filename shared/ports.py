@@ -158,8 +158,9 @@ class LaporClient(Protocol):
 
     def report(self, tracking_id: str) -> "Report": ...
 
-    def post_follow_up(self, tracking_id: str, text: str, client_ref: str) -> str:
-        """Returns the platform's follow-up id. A repeat with the same client_ref is the same follow-up."""
+    def post_follow_up(self, tracking_id: str, text: str, client_ref: str, *, account: str | None = None) -> str:
+        """Returns the platform's follow-up id. A repeat with the same client_ref is the same follow-up.
+        ``account``: the unit's LAPOR! account it is written by (None: the city's)."""
 
     def change_status(self, tracking_id: str, status: str, note: str | None, client_ref: str) -> None: ...
 

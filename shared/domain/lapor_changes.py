@@ -256,9 +256,14 @@ def _status(change: Change, report: Report, state: Mapping[str, Any], answered: 
     if national in (state.get("status"), state.get("told_status")) or \
             any(e.action in ("resolved", "reopened") for e in change.entries):  # the follow-ups said it all
         return
-    answer_at = state.get("last_answered_at") or last_answer(report)
-    if national == SELESAI and answer_at is not None and case.status in WORKING:
-        _resolve(change, answer_at)
+    answers = [a for a in (state.get("last_answered_at"), last_answer(report)) if a is not None]
+    answer_at = max(answers) if answers else None
+    replied = any(f.author == PELAPOR and answer_at is not None and f.at > answer_at for f in report.follow_ups)
+    if national == SELESAI and answer_at is not None and case.status in WORKING and not replied:
+        _resolve(change, answer_at)  # the reporter has not objected since the unit's last answer
+    elif national == SELESAI and answer_at is not None:  # answered, but the reporter objected since: work goes on
+        change.entry(ACTOR, "lapor_updated", lapor_status=national, version=report.version,
+                     note="the reporter replied after the last answer: not resolved")
     elif national in CLOSING and case.status not in (S.RESOLVED, S.CLOSED) and can_transition(case.status, S.CLOSED):
         entry = change.entry(ACTOR, "lapor_closed", lapor_status=national)
         change.move(S.CLOSED, entry, "stopped")

@@ -211,7 +211,10 @@ def _send(item: OutboxItem, case: Case, client: LaporClient, repo: CaseRepositor
         return {"status": BELUM_TERVERIFIKASI, **({"disposition": account} if account else {}),
                 **({"told_status": owed} if owed and rank(owed) > rank(BELUM_TERVERIFIKASI) else {})}
     if item.kind is ItemKind.FOLLOW_UP:
-        follow_up_id = client.post_follow_up(tracking_id, str(item.payload["text"]), client_ref=item.id)
+        unit_id = item.payload.get("unit_id")  # written on LAPOR! by the unit's own account
+        account = catalog.unit(unit_id).lapor_account if catalog and unit_id in catalog.units else None
+        follow_up_id = client.post_follow_up(tracking_id, str(item.payload["text"]), client_ref=item.id,
+                                             account=account)
         return {"follow_up_ids": [follow_up_id]} if follow_up_id else None
     if item.kind is ItemKind.DISPOSE:
         client.dispose(tracking_id, str(item.payload["account"]), item.payload.get("note"), client_ref=item.id)
