@@ -450,10 +450,6 @@ def test_the_resolution_instant_does_not_depend_on_how_often_sigap_pulled():
     assert every.clock.closes_at == slow.clock.closes_at == CALENDAR.add_working_days(second.at, 10)
 
 
-@pytest.mark.xfail(strict=True, reason="BUG: when Sigap's own follow-up is the last answer and the admin's Selesai "
-                   "comes in the same pull as its echo, _status resolves at the stale lapor_state last_answered_at "
-                   "(`state.get('last_answered_at') or last_answer(report)`, lapor_changes.py:259), not at "
-                   "Sigap's answer as a pull in between would")
 def test_the_resolution_instant_counts_sigaps_own_last_answer_however_often_sigap_pulled():
     def run(pulls: list[int]):
         world = World()
