@@ -15,7 +15,7 @@ from shared.services.outbox import drain_outbox  # noqa: E402
 from shared.services.routing import route_case  # noqa: E402
 from shared.services import lapor_push, lapor_sync  # noqa: E402
 from shared.services.escalation import daily_digest, escalate_due  # noqa: E402
-from shared.ticks import tick_instant  # noqa: E402
+from shared.entrypoints.ticks import tick_instant  # noqa: E402
 from shared.services.notify import queue_notifications  # noqa: E402
 from shared.services.webhooks import DeliveryLimits, deliver_due, queue_deliveries  # noqa: E402
 from shared.web import cases as cases_web, intake as intake_web, open311 as open311_web  # noqa: E402

@@ -6,7 +6,7 @@ from dataclasses import dataclass
 from functools import cached_property
 
 from shared import logs
-from shared.catalog_files import load_catalog, load_routing_rules
+from shared.adapters.catalog_files import load_catalog, load_routing_rules
 from shared.config import Settings
 from shared.domain.catalog import Catalog
 from shared.domain.routing import RoutingRules
@@ -58,13 +58,13 @@ class App:
     @cached_property
     def webhook_sender(self):
         from shared.adapters.http_webhooks import HttpWebhookSender
-        from shared.domain.url_safety import UrlPolicy
+        from shared.domain.integrations.url_safety import UrlPolicy
         return HttpWebhookSender(UrlPolicy.parse(self.settings.webhook_allow_http, self.settings.webhook_allowlist))
 
     @cached_property
     def notification_store(self):
         from shared.adapters.firestore_webhooks import FirestoreNotificationStore
-        from shared.domain.notifications import channel_subscriptions
+        from shared.domain.integrations.notifications import channel_subscriptions
         return FirestoreNotificationStore(self.firestore, channel_subscriptions())
 
     @cached_property
@@ -89,7 +89,7 @@ class App:
     @cached_property
     def escalation(self):
         """Policy, working-day calendar and unit contacts (escalation.yaml, contacts.yaml)."""
-        from shared.escalation_files import load_escalation
+        from shared.adapters.escalation_files import load_escalation
         return load_escalation(self.catalog, self.settings.catalog_dir)
 
     @cached_property

@@ -10,8 +10,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Mapping
 
-from shared.catalog_files import DEFAULT_CATALOG_DIR
-from shared.domain.webhooks import RETRY_SCHEDULE
+from shared.adapters.catalog_files import DEFAULT_CATALOG_DIR
+from shared.domain.integrations.webhooks import RETRY_SCHEDULE
 
 NOTIFY_RETRY_SCHEDULE = (30.0, 120.0, 600.0, 3600.0, 21600.0)  # 6 attempts over about 7 hours
 

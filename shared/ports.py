@@ -9,8 +9,8 @@ from typing import Any, Protocol, Sequence
 from shared.domain.api_keys import ApiKey
 from shared.domain.case import Case, CaseStatus, Entries, TimelineEntry
 from shared.domain.events import DomainEvent
-from shared.domain.lapor import OutboxItem, Report
-from shared.domain.webhooks import Delivery, DeliveryStatus, Outcome, Subscription
+from shared.domain.integrations.lapor import OutboxItem, Report
+from shared.domain.integrations.webhooks import Delivery, DeliveryStatus, Outcome, Subscription
 
 
 class Conflict(Exception):
@@ -92,7 +92,7 @@ class ApiKeyStore(Protocol):
 
 
 class WebhookStore(Protocol):
-    """Outbound webhook subscriptions and their deliveries (shared/domain/webhooks.py)."""
+    """Outbound webhook subscriptions and their deliveries (shared/domain/integrations/webhooks.py)."""
     def add_subscription(self, subscription: Subscription) -> None: ...
 
     def get_subscription(self, subscription_id: str) -> Subscription | None: ...

@@ -4,9 +4,9 @@ from __future__ import annotations
 from dataclasses import replace
 from datetime import datetime
 
-from shared.catalog_files import load_catalog, load_routing_rules
+from shared.adapters.catalog_files import load_catalog, load_routing_rules
 from shared.domain.case import Case, case_id_for
-from shared.escalation_files import load_escalation
+from shared.adapters.escalation_files import load_escalation
 from shared.services.routing import route_case
 from tests.fakes import FakeClock, FakePublisher
 

@@ -119,11 +119,11 @@ class FakeCaseStore:
         return [c for _, _, c in sorted(rows)[:limit]]
 
     def due(self, as_of: datetime, limit: int) -> list[Case]:
-        from shared.domain.escalation import DUE_STATUSES
+        from shared.domain.clock.escalation import DUE_STATUSES
         return self._clocked("next_due_at", as_of, limit, DUE_STATUSES)
 
     def deadlines_until(self, until: datetime, limit: int) -> list[Case]:
-        from shared.domain.escalation import CLOCK_STATUSES
+        from shared.domain.clock.escalation import CLOCK_STATUSES
         return self._clocked("deadline_at", until, limit, CLOCK_STATUSES)
 
     # Outbox
@@ -231,7 +231,7 @@ class FakeWebhookSender:
     """Answers per URL from a script of outcomes; records every attempt."""
 
     def __init__(self, script=None, unsafe=()):
-        from shared.domain.webhooks import Outcome
+        from shared.domain.integrations.webhooks import Outcome
         self.script = {url: list(outcomes) for url, outcomes in (script or {}).items()}
         self.default = Outcome(200)
         self.unsafe = set(unsafe)
@@ -239,7 +239,7 @@ class FakeWebhookSender:
         self._lock = threading.Lock()
 
     def check(self, url):
-        from shared.domain.url_safety import UnsafeUrl
+        from shared.domain.integrations.url_safety import UnsafeUrl
         if url in self.unsafe:
             raise UnsafeUrl("test: unsafe")
 
@@ -257,6 +257,6 @@ class FakeReportSource:
         self.store = store
 
     def facts(self, period, now):
-        from shared.domain.reports import REPORT_ACTIONS, facts_from_case
+        from shared.domain.reports.figures import REPORT_ACTIONS, facts_from_case
         return [facts_from_case(case, [e for e in self.store.timeline(case.id) if e.action in REPORT_ACTIONS])
                 for case in self.store.cases.values()]

@@ -9,7 +9,7 @@ from dataclasses import replace
 from datetime import datetime, timedelta
 from typing import Sequence
 
-from shared.domain.lapor import OutboxItem, Report
+from shared.domain.integrations.lapor import OutboxItem, Report
 from shared.ports import Conflict, LaporUnavailable, Lease, ReportPage
 from tests.fakes import FakeCaseStore
 

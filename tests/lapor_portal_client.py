@@ -17,7 +17,7 @@ from typing import Any, Callable
 
 from infra.lapor_sandbox.portal import Fault, Portal
 from shared.adapters.lapor_client import complaint_to_wire, report_from_wire
-from shared.domain.lapor import Report
+from shared.domain.integrations.lapor import Report
 from shared.ports import LaporAuthError, LaporRejected, LaporUnavailable, ReportPage
 
 LOST_ANSWER = ("timeout", "truncated", "malformed")

@@ -2,7 +2,7 @@
 import re
 from datetime import datetime
 
-from shared.domain.reports import CaseFacts
+from shared.domain.reports.figures import CaseFacts
 
 _FIGURE = re.compile(r'<span data-figure="([^"]+)">([^<]*)</span>')
 

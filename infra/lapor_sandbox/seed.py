@@ -24,8 +24,8 @@ from typing import Any
 
 import holidays
 
-from shared.catalog_files import load_catalog
-from shared.domain.calendar import WIB
+from shared.adapters.catalog_files import load_catalog
+from shared.domain.clock.calendar import WIB
 from shared.domain.catalog import LOCATION_UNIT, Catalog
 
 PERIOD = (date(2026, 9, 1), date(2026, 11, 30))  # tanggal_disposisi falls in these days (inclusive)

@@ -11,7 +11,7 @@ import uuid
 import requests
 
 from infra.local.run import local_settings
-from shared.webhook_signature import signed_headers
+from shared.domain.integrations.signature import signed_headers
 
 
 def main() -> int:

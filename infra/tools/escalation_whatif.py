@@ -22,10 +22,10 @@ from pathlib import Path
 from typing import Any
 
 from shared import logs
-from shared.catalog_files import DEFAULT_CATALOG_DIR, load_catalog
+from shared.adapters.catalog_files import DEFAULT_CATALOG_DIR, load_catalog
 from shared.domain.case import Case, CaseStatus
-from shared.domain.escalation import Escalation, chain_length, indonesian_datetime, late_recipients
-from shared.escalation_files import load_escalation
+from shared.domain.clock.escalation import Escalation, chain_length, indonesian_datetime, late_recipients
+from shared.adapters.escalation_files import load_escalation
 from shared.services.escalation import escalate_due
 from tests.fakes import FakeCaseStore, FakePublisher
 

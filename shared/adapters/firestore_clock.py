@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from typing import Any, Mapping
 
-from shared.domain.deadlines import CaseClock, Stage
+from shared.domain.clock.deadlines import CaseClock, Stage
 
 _INSTANTS = ("anchor_at", "stage_since", "deadline_at", "assigned_at", "responded_at", "paused_at",
              "next_due_at", "last_paged_at", "resolved_at", "closes_at")

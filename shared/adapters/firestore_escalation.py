@@ -14,7 +14,7 @@ from google.cloud import firestore
 from shared.adapters.firestore_cases import CASES
 from shared.adapters.firestore_mapping import case_from_document
 from shared.domain.case import Case
-from shared.domain.escalation import CLOCK_STATUSES, DUE_STATUSES
+from shared.domain.clock.escalation import CLOCK_STATUSES, DUE_STATUSES
 
 _RUNNING = [s.value for s in CLOCK_STATUSES]
 _DUE = [s.value for s in DUE_STATUSES]  # running clocks, and resolutions the completion rule closes

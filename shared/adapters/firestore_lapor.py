@@ -20,7 +20,7 @@ from shared.adapters.firestore_mapping import (case_from_document, case_to_docum
                                                private_reporter_document)
 from shared.domain.case import Case, Entries, as_entries
 from shared.domain.events import DomainEvent
-from shared.domain.lapor import ItemKind, ItemState, OutboxItem
+from shared.domain.integrations.lapor import ItemKind, ItemState, OutboxItem
 from shared.ports import Conflict, Lease, PageChange
 
 SYNC, LAPOR_OUTBOX = "lapor_sync", "lapor_outbox"

@@ -19,7 +19,7 @@ from google.cloud.firestore_v1.base_query import FieldFilter
 
 from shared.adapters.firestore_clock import clock_from_map
 from shared.domain.case import Case, CaseStatus, TimelineEntry
-from shared.domain.reports import REPORT_ACTIONS, CaseFacts, Period, facts_from_case
+from shared.domain.reports.figures import REPORT_ACTIONS, CaseFacts, Period, facts_from_case
 
 CASES, TIMELINE = "cases", "timeline"
 OPEN = [s.value for s in CaseStatus if s not in (CaseStatus.CLOSED, CaseStatus.RESOLVED)]

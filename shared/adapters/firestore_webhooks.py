@@ -8,7 +8,7 @@ from typing import Any
 from google.api_core import exceptions as gexc
 from google.cloud import firestore
 
-from shared.domain.webhooks import Delivery, DeliveryStatus, Subscription
+from shared.domain.integrations.webhooks import Delivery, DeliveryStatus, Subscription
 from shared.ports import Conflict
 
 SUBSCRIPTIONS, DELIVERIES, NOTIFICATIONS = "webhook_subscriptions", "webhook_deliveries", "notifications"

@@ -11,9 +11,9 @@ from urllib.parse import urljoin, urlsplit
 import certifi
 import urllib3
 
-from shared.domain.url_safety import UnsafeUrl, UrlPolicy, check_addresses, check_url
-from shared.domain.webhooks import Outcome
-from shared.webhook_signature import signed_headers
+from shared.domain.integrations.url_safety import UnsafeUrl, UrlPolicy, check_addresses, check_url
+from shared.domain.integrations.webhooks import Outcome
+from shared.domain.integrations.signature import signed_headers
 
 MAX_REDIRECTS = 3
 

@@ -18,7 +18,7 @@ from typing import Any, Callable, Mapping
 import requests
 
 from shared import logs
-from shared.domain.lapor import Disposition, FollowUp, Report
+from shared.domain.integrations.lapor import Disposition, FollowUp, Report
 from shared.ports import LaporAuthError, LaporRejected, LaporUnavailable, ReportPage
 
 API = "/api/v1"

@@ -11,7 +11,7 @@ from typing import Any
 
 import requests
 
-from shared.domain.webhooks import Outcome
+from shared.domain.integrations.webhooks import Outcome
 
 
 @dataclass(frozen=True)

@@ -8,7 +8,7 @@ from datetime import datetime
 from enum import Enum
 from typing import Any, Mapping, Sequence
 
-from shared.domain.deadlines import CaseClock
+from shared.domain.clock.deadlines import CaseClock
 
 
 class CaseStatus(str, Enum):
@@ -107,7 +107,7 @@ class Case:
     national_received_at: datetime | None = None  # set for cases synced from LAPOR!; counting starts there
     lapor_tracking_id: str | None = None  # the national platform's tracking id (synced or submitted)
     lapor_state: Mapping[str, Any] | None = None  # a synced report's last seen {version, status, follow_ups}
-    clock: CaseClock | None = None  # deadlines and escalation level (shared/domain/deadlines.py)
+    clock: CaseClock | None = None  # deadlines and escalation level (shared/domain/clock/deadlines.py)
     version: Any = field(default=None, compare=False)  # opaque store token for optimistic writes
 
     @property

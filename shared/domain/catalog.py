@@ -1,6 +1,6 @@
 """The city's units of authority and complaint categories, validated.
 
-Pure: takes already-parsed mappings (see ``shared.catalog_files`` for the YAML
+Pure: takes already-parsed mappings (see ``shared.adapters.catalog_files`` for the YAML
 reader) and either returns a consistent ``Catalog`` or raises ``CatalogError``
 naming the file, the entry and the problem.
 """

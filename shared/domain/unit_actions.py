@@ -17,7 +17,7 @@ from typing import Any, Callable, Mapping
 from shared.domain.case import Case, CaseStatus, TimelineEntry, can_transition
 from shared.domain.catalog import Catalog
 from shared.domain.events import COMPLAINT_ASSIGNED, COMPLAINT_RESOLVED, COMPLAINT_TRIAGED, COMPLAINT_UPDATED, DomainEvent
-from shared.domain.lapor import OutboxItem, dispose_item, follow_up_item, status_item
+from shared.domain.integrations.lapor import OutboxItem, dispose_item, follow_up_item, status_item
 
 S = CaseStatus
 WORKING = frozenset({S.ASSIGNED, S.ACKNOWLEDGED, S.IN_PROGRESS, S.WAITING_REPORTER})

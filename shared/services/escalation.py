@@ -13,10 +13,10 @@ from datetime import datetime, time
 from shared import logs
 from shared.domain.case import Case, CaseStatus
 from shared.domain.catalog import Catalog
-from shared.domain.digest import build_digest
-from shared.domain.escalation import CLOSE, REMINDER, Escalation, Step, due_step, message, recipients, stage_unit
+from shared.domain.clock.digest import build_digest
+from shared.domain.clock.escalation import CLOSE, REMINDER, Escalation, Step, due_step, message, recipients, stage_unit
 from shared.domain.events import COMPLAINT_ESCALATED, COMPLAINT_REMINDER, COMPLAINT_UPDATED, DIGEST_DAILY, DomainEvent
-from shared.domain.lapor import status_item
+from shared.domain.integrations.lapor import status_item
 from shared.ports import CaseRepository, Conflict, DueCases, EventPublisher, LaporStore, Outbox
 from shared.services.outbox import announce
 

@@ -7,7 +7,7 @@ from shared import logs
 from shared.domain.case import Case, CaseStatus, Reporter, case_id_for
 from shared.domain.events import COMPLAINT_RECEIVED, DomainEvent
 from shared.ports import CaseRepository, Clock, Conflict, EventPublisher, Outbox
-from shared.schemas import ComplaintIn
+from shared.web.schemas import ComplaintIn
 from shared.services.outbox import announce
 
 

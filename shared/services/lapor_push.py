@@ -20,9 +20,9 @@ from typing import Any
 from shared import logs
 from shared.domain.case import Case, CaseStatus, TimelineEntry
 from shared.domain.catalog import Catalog
-from shared.domain.lapor import (BELUM_TERVERIFIKASI, SOURCE, TO_LAPOR, Backoff, ItemKind, ItemState, OutboxItem,
+from shared.domain.integrations.lapor import (BELUM_TERVERIFIKASI, SOURCE, TO_LAPOR, Backoff, ItemKind, ItemState, OutboxItem,
                                  after_failure, follow_up_item, redriven, status_item)
-from shared.domain.lapor_changes import rank, shown_rank
+from shared.domain.integrations.lapor_changes import rank, shown_rank
 from shared.ports import CaseRepository, Clock, Conflict, EventPublisher, LaporClient, LaporError, LaporStore
 from shared.services.lapor_sync import alert
 

@@ -20,10 +20,10 @@ from typing import Sequence
 
 from shared import logs
 from shared.domain.catalog import Catalog
-from shared.domain.deadlines import ClockRules
+from shared.domain.clock.deadlines import ClockRules
 from shared.domain.events import COMPLAINT_RECEIVED, INTEGRATION_ALERT, DomainEvent
-from shared.domain.lapor import Report, case_from_report, case_id_for_report, is_newer
-from shared.domain.lapor_changes import apply_report, arrival_entries, state_of
+from shared.domain.integrations.lapor import Report, case_from_report, case_id_for_report, is_newer
+from shared.domain.integrations.lapor_changes import apply_report, arrival_entries, state_of
 from shared.ports import Clock, Conflict, EventPublisher, LaporClient, LaporError, LaporStore, Lease, Outbox, PageChange
 from shared.services.outbox import announce
 

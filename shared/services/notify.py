@@ -7,9 +7,9 @@ from typing import Any, Mapping
 
 from shared import logs
 from shared.domain.catalog import Catalog
-from shared.domain.escalation import Escalation, indonesian_datetime
-from shared.domain.notifications import messages, recipients_for, text_for
-from shared.domain.webhooks import Delivery
+from shared.domain.clock.escalation import Escalation, indonesian_datetime
+from shared.domain.integrations.notifications import messages, recipients_for, text_for
+from shared.domain.integrations.webhooks import Delivery
 from shared.ports import CaseRepository, Clock
 
 NOTIFY_TOPIC = "notification-deliveries"  # a message here wakes the notification worker

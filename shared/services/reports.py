@@ -4,8 +4,8 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any, Protocol
 
-from shared.domain import report_patterns as patterns
-from shared.domain.reports import CaseFacts, Period, compute_figures
+from shared.domain.reports import patterns
+from shared.domain.reports.figures import CaseFacts, Period, compute_figures
 
 
 class ReportSource(Protocol):

@@ -6,11 +6,11 @@ from dataclasses import asdict, replace
 from shared import logs
 from shared.domain.case import Case, CaseStatus, TimelineEntry
 from shared.domain.catalog import Catalog
-from shared.domain.deadlines import CaseClock
-from shared.domain.escalation import Escalation, chain_length, late_message, late_recipients
+from shared.domain.clock.deadlines import CaseClock
+from shared.domain.clock.escalation import Escalation, chain_length, late_message, late_recipients
 from shared.domain.events import COMPLAINT_ASSIGNED, COMPLAINT_LATE, COMPLAINT_TRIAGED, DomainEvent
-from shared.domain.lapor import SOURCE, OutboxItem, dispose_item
-from shared.domain.lapor_changes import adopt_history
+from shared.domain.integrations.lapor import SOURCE, OutboxItem, dispose_item
+from shared.domain.integrations.lapor_changes import adopt_history
 from shared.domain.routing import Location, RoutingDecision, RoutingRules, route
 from shared.ports import CaseRepository, Clock, Conflict, EventPublisher, LaporStore, Outbox
 from shared.services.outbox import announce

@@ -15,7 +15,7 @@ from dataclasses import dataclass, field, replace
 from typing import Any, Mapping
 
 from shared import logs
-from shared.domain.webhooks import (RETRY_SCHEDULE, Delivery, DeliveryStatus, Subscription, after_attempt, claimed,
+from shared.domain.integrations.webhooks import (RETRY_SCHEDULE, Delivery, DeliveryStatus, Subscription, after_attempt, claimed,
                                     new_delivery, redriven, webhook_body)
 from shared.ports import Clock, Conflict
 

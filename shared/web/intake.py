@@ -12,10 +12,10 @@ from flask import Request, Response
 from pydantic import ValidationError
 
 from shared import logs
-from shared.schemas import ComplaintIn
+from shared.web.schemas import ComplaintIn
 from shared.services.intake import receive_complaint
 from shared.web.responses import error, json_response
-from shared.webhook_signature import signature_valid
+from shared.domain.integrations.signature import signature_valid
 
 MAX_DELIVERY_ID = 256
 _PATH = re.compile(r"^/sources/([a-z0-9][a-z0-9_-]{0,63})/complaints/?$")

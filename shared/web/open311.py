@@ -15,9 +15,9 @@ from xml.etree import ElementTree
 from flask import Request, Response
 from pydantic import ValidationError
 
-from shared.domain import open311
+from shared.domain.integrations import open311
 from shared.domain.api_keys import key_digest
-from shared.schemas import ComplaintIn
+from shared.web.schemas import ComplaintIn
 from shared.services.intake import receive_complaint
 from shared.web.responses import encode_value, json_response
 

@@ -9,7 +9,7 @@ from typing import Any
 from flask import Request, Response
 
 from shared import logs
-from shared.domain.reports import Period, figures_csv
+from shared.domain.reports.figures import Period, figures_csv
 from shared.services.reports import build_report
 from shared.web import dashboard_session
 from shared.web.auth import admin_refusal

@@ -16,8 +16,8 @@ from typing import Any
 from flask import Request, Response
 
 from shared.domain.events import TOPICS
-from shared.domain.url_safety import UnsafeUrl
-from shared.domain.webhooks import DeliveryStatus, Subscription
+from shared.domain.integrations.url_safety import UnsafeUrl
+from shared.domain.integrations.webhooks import DeliveryStatus, Subscription
 from shared.services.webhooks import DELIVER_TOPIC, redrive
 from shared.web.auth import admin_refusal
 from shared.web.responses import error, json_response

@@ -23,7 +23,7 @@ from pathlib import Path
 import requests
 
 from infra.local.stack import ROOT, LocalStack, free_port
-from shared.webhook_signature import signed_headers
+from shared.domain.integrations.signature import signed_headers
 
 PROJECT = "sigap-bench"
 

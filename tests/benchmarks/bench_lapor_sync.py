@@ -52,7 +52,7 @@ class CountingOutbox:
 
 def one_sync(client_factory, store, outbox, publisher, page_size: int) -> dict:
     from shared.adapters.clock import SystemClock
-    from shared.catalog_files import load_catalog
+    from shared.adapters.catalog_files import load_catalog
     from shared.services.lapor_sync import SyncLimits, sync_from_lapor
     client = client_factory()
     store.reads = store.writes = 0

@@ -22,7 +22,7 @@ from pathlib import Path
 from infra.local.stack import Process, free_port, http_ok, wait_until
 from shared.adapters.firestore_mapping import case_to_document, entry_to_document
 from shared.domain.case import Case, CaseStatus, TimelineEntry, case_id_for
-from shared.domain.reports import Period
+from shared.domain.reports.figures import Period
 from tests.escalation_support import CATALOG, ESCALATION
 
 PROJECT = "sigap-bench-reports"

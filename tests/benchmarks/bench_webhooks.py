@@ -18,8 +18,8 @@ from pathlib import Path
 from infra.local.stack import LocalStack, emulator_env, free_port
 from shared.adapters.clock import SystemClock
 from shared.adapters.http_webhooks import HttpWebhookSender
-from shared.domain.url_safety import UrlPolicy
-from shared.domain.webhooks import Subscription
+from shared.domain.integrations.url_safety import UrlPolicy
+from shared.domain.integrations.webhooks import Subscription
 from shared.services.webhooks import DeliveryLimits, deliver_due, fan_out
 
 

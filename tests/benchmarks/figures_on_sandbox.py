@@ -21,7 +21,7 @@ from datetime import datetime, timedelta, timezone
 from infra.lapor_sandbox.portal import Portal
 from shared import logs
 from shared.adapters.lapor_client import report_from_wire
-from shared.domain.reports import Period, compute_figures
+from shared.domain.reports.figures import Period, compute_figures
 from shared.domain.unit_actions import Actor
 from shared.services.escalation import escalate_due
 from shared.services.lapor_sync import sync_from_lapor

@@ -9,9 +9,9 @@ import pytest
 from functions_framework import create_app
 
 from shared import bootstrap
-from shared.catalog_files import load_catalog, load_routing_rules
+from shared.adapters.catalog_files import load_catalog, load_routing_rules
 from shared.config import Settings
-from shared.escalation_files import load_escalation
+from shared.adapters.escalation_files import load_escalation
 from tests.lapor_fakes import FakeLaporStore
 from tests.fakes import FakeApiKeyStore, FakeCaseStore, FakeClock, FakePublisher, FakeWebhookSender, FakeWebhookStore
 

@@ -3,7 +3,7 @@ from datetime import datetime, timedelta, timezone
 
 import pytest
 
-from shared.webhook_signature import signed_headers
+from shared.domain.integrations.signature import signed_headers
 from tests.functions.conftest import SECRET
 
 URL = "/sources/demo/complaints"

@@ -2,8 +2,8 @@
 from dataclasses import replace
 from datetime import datetime, timezone
 
-from shared.domain.lapor import Report
-from shared.schemas import ComplaintIn
+from shared.domain.integrations.lapor import Report
+from shared.web.schemas import ComplaintIn
 from shared.services.intake import receive_complaint
 from tests.functions.conftest import pubsub_push
 from tests.lapor_fakes import FakeLaporClient, FakeLaporStore, unavailable

@@ -4,7 +4,7 @@ import io
 
 import pytest
 
-from shared.schemas import ComplaintIn
+from shared.web.schemas import ComplaintIn
 from shared.services.intake import receive_complaint
 
 from tests.fakes import FakeReportSource

@@ -1,5 +1,5 @@
 from shared.domain.case import CaseStatus
-from shared.schemas import ComplaintIn
+from shared.web.schemas import ComplaintIn
 from shared.services.intake import receive_complaint
 from tests.functions.conftest import pubsub_push
 

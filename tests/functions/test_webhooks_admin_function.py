@@ -2,7 +2,7 @@ from dataclasses import replace
 
 import pytest
 
-from shared.domain.webhooks import DeliveryStatus
+from shared.domain.integrations.webhooks import DeliveryStatus
 from shared.services.webhooks import fan_out
 from tests.functions.conftest import ADMIN, pubsub_push
 

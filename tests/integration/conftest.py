@@ -14,7 +14,7 @@ import requests
 
 from infra.local.run import LOCAL_WEBHOOK_POLICY
 from infra.local.stack import LocalStack, free_port
-from shared.webhook_signature import signed_headers
+from shared.domain.integrations.signature import signed_headers
 
 PROJECT = "sigap-it"
 

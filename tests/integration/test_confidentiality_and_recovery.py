@@ -9,7 +9,7 @@ from google.cloud import firestore, pubsub_v1
 
 from shared.adapters.clock import SystemClock
 from shared.adapters.firestore_cases import FirestoreCaseRepository, FirestoreOutbox
-from shared.schemas import ComplaintIn
+from shared.web.schemas import ComplaintIn
 from shared.services.intake import receive_complaint
 from tests.integration.conftest import PROJECT, count
 

@@ -9,7 +9,7 @@ from datetime import datetime, timedelta, timezone
 import pytest
 from google.cloud import pubsub_v1
 
-from shared.webhook_signature import signed_headers
+from shared.domain.integrations.signature import signed_headers
 from tests.integration.conftest import PROJECT, count
 
 

@@ -29,7 +29,7 @@ from infra.local.stack import emulator_env
 from shared.adapters.firestore_api_keys import FirestoreApiKeyStore
 from shared.adapters.firestore_cases import FirestoreCaseRepository
 from shared.domain.api_keys import issue_key, key_digest
-from shared.domain.lapor_changes import rank
+from shared.domain.integrations.lapor_changes import rank
 from tests.escalation_support import CATALOG, ESCALATION
 from tests.integration.conftest import PROJECT
 

@@ -17,11 +17,11 @@ from shared.adapters.firestore_cases import FirestoreCaseRepository, FirestoreOu
 from shared.adapters.firestore_lapor import FirestoreLaporStore
 from shared.adapters.lapor_client import HttpLaporClient, RetryPolicy, report_from_wire
 from shared.domain.case import CaseStatus
-from shared.domain.lapor import Backoff
+from shared.domain.integrations.lapor import Backoff
 from shared.services.lapor_push import push_to_lapor, queue_submission, record_follow_up, record_status_change
-from shared.catalog_files import load_catalog
+from shared.adapters.catalog_files import load_catalog
 from shared.services.lapor_sync import SyncLimits, sync_from_lapor
-from shared.schemas import ComplaintIn
+from shared.web.schemas import ComplaintIn
 from shared.services.intake import receive_complaint
 from tests.fakes import FakePublisher
 from tests.integration.conftest import PROJECT, count

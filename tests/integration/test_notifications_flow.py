@@ -19,8 +19,8 @@ from aiosmtpd.controller import Controller
 
 from infra.local.run import LOCAL_WEBHOOK_POLICY
 from infra.local.stack import LocalStack, free_port
-from shared.catalog_files import DEFAULT_CATALOG_DIR
-from shared.webhook_signature import signed_headers
+from shared.adapters.catalog_files import DEFAULT_CATALOG_DIR
+from shared.domain.integrations.signature import signed_headers
 from tests.integration.conftest import tick_until
 
 PROJECT = "sigap-notify"

@@ -11,7 +11,7 @@ import pytest
 import requests
 
 from infra.local.stack import free_port
-from shared.webhook_signature import signature_valid
+from shared.domain.integrations.signature import signature_valid
 from tests.integration.conftest import tick_until
 
 

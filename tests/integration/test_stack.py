@@ -11,7 +11,7 @@ import time
 import requests
 
 from infra.local.stack import LocalStack, Process, free_port, port_open, wait_until
-from shared.webhook_signature import signed_headers
+from shared.domain.integrations.signature import signed_headers
 
 
 def test_intake_served_by_the_functions_framework_cli(stack, tmp_path):

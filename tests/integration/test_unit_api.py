@@ -13,7 +13,7 @@ import pytest
 import requests
 
 from infra.local.stack import ROOT
-from shared.catalog_files import load_catalog
+from shared.adapters.catalog_files import load_catalog
 from tests.integration.conftest import count
 
 

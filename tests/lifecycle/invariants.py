@@ -20,12 +20,12 @@ from datetime import datetime, timedelta, timezone
 from typing import Any
 
 from shared.domain.case import CaseStatus
-from shared.domain.calendar import WorkingCalendar
-from shared.domain.escalation import DUE_STATUSES
-from shared.domain.escalation_policy import EscalationPolicy
-from shared.domain.lapor import INSTANSI, PELAPOR, TO_LAPOR
-from shared.domain.lapor_changes import is_ours, rank
-from shared.domain.reports import Period, compute_figures
+from shared.domain.clock.calendar import WorkingCalendar
+from shared.domain.clock.escalation import DUE_STATUSES
+from shared.domain.clock.policy import EscalationPolicy
+from shared.domain.integrations.lapor import INSTANSI, PELAPOR, TO_LAPOR
+from shared.domain.integrations.lapor_changes import is_ours, rank
+from shared.domain.reports.figures import Period, compute_figures
 
 INFORMATIONAL = frozenset({"escalated", "reminded", "lapor_updated", "lapor_note", "lapor_text_changed",
                            "lapor_submitted", "lapor_disposed", "lapor_disposition_ignored", "reporter_replied",

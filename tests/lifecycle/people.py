@@ -16,7 +16,7 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Any
 
-from shared.domain.calendar import WorkingCalendar
+from shared.domain.clock.calendar import WorkingCalendar
 
 BEHAVIOURS = (("sigap", 34), ("lapor", 20), ("silent", 10), ("slow", 10), ("reroute", 8), ("pause", 7),
               ("disposed", 5), ("internal", 6))

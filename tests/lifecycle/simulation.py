@@ -32,12 +32,12 @@ from infra.lapor_sandbox.portal import Portal
 from infra.lapor_sandbox.seed import STREETS, TEMPLATES, kelurahan_names
 from shared import logs
 from shared.domain.case import CaseStatus
-from shared.domain.escalation import DUE_STATUSES
-from shared.domain.lapor import INSTANSI, TO_LAPOR
-from shared.domain.lapor_changes import rank
-from shared.domain.reports import Period, compute_figures
+from shared.domain.clock.escalation import DUE_STATUSES
+from shared.domain.integrations.lapor import INSTANSI, TO_LAPOR
+from shared.domain.integrations.lapor_changes import rank
+from shared.domain.reports.figures import Period, compute_figures
 from shared.domain.unit_actions import Actor
-from shared.schemas import ComplaintIn
+from shared.web.schemas import ComplaintIn
 from shared.services.escalation import escalate_due
 from shared.services.intake import receive_complaint
 from shared.services.lapor_push import push_to_lapor, queue_submission

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import pytest
 
-from shared.domain.deadlines import ClockRules
+from shared.domain.clock.deadlines import ClockRules
 from shared.services import lapor_push
 from tests.lifecycle.simulation import Population, Simulation, table
 

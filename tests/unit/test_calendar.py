@@ -6,9 +6,9 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from shared.catalog_files import load_catalog
-from shared.domain.calendar import WIB, WorkingCalendar
-from shared.escalation_files import load_escalation
+from shared.adapters.catalog_files import load_catalog
+from shared.domain.clock.calendar import WIB, WorkingCalendar
+from shared.adapters.escalation_files import load_escalation
 
 CAL = load_escalation(load_catalog()).rules.calendar
 

@@ -1,7 +1,7 @@
 import pytest
 import yaml
 
-from shared.catalog_files import DEFAULT_CATALOG_DIR, load_catalog
+from shared.adapters.catalog_files import DEFAULT_CATALOG_DIR, load_catalog
 from shared.domain.catalog import CatalogError, build_catalog
 
 UNITS = {"units": [

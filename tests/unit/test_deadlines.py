@@ -3,7 +3,7 @@ from datetime import datetime, timezone
 
 import pytest
 
-from shared.domain.deadlines import Stage
+from shared.domain.clock.deadlines import Stage
 from tests.escalation_support import ESCALATION
 
 RULES, CAL = ESCALATION.rules, ESCALATION.rules.calendar

@@ -6,10 +6,10 @@ from datetime import date
 import pytest
 import yaml
 
-from shared.catalog_files import DEFAULT_CATALOG_DIR, load_catalog
+from shared.adapters.catalog_files import DEFAULT_CATALOG_DIR, load_catalog
 from shared.domain.catalog import CatalogError
-from shared.domain.escalation_policy import build_calendar, build_contacts, build_policy
-from shared.escalation_files import load_escalation
+from shared.domain.clock.policy import build_calendar, build_contacts, build_policy
+from shared.adapters.escalation_files import load_escalation
 
 CATALOG = load_catalog()
 POLICY = yaml.safe_load((DEFAULT_CATALOG_DIR / "escalation.yaml").read_text())

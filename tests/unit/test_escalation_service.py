@@ -6,7 +6,7 @@ from datetime import datetime, timezone
 import pytest
 
 from shared.domain.case import CaseStatus
-from shared.domain.deadlines import Stage
+from shared.domain.clock.deadlines import Stage
 from shared.services.escalation import daily_digest, escalate_due
 from tests.escalation_support import CATALOG, ESCALATION, routed
 from tests.fakes import FakeCaseStore, FakePublisher

@@ -7,7 +7,7 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 import pytest
 
 from shared.adapters.http_webhooks import HttpWebhookSender
-from shared.domain.url_safety import UrlPolicy
+from shared.domain.integrations.url_safety import UrlPolicy
 
 NOW = datetime.now(timezone.utc)
 LOCAL = UrlPolicy.parse(True, ["127.0.0.0/8"])

@@ -6,7 +6,7 @@ from shared.adapters.firestore_mapping import case_from_document, case_to_docume
 from shared.domain.case import CaseStatus
 from shared.domain.events import COMPLAINT_RECEIVED
 from shared.ports import Conflict
-from shared.schemas import ComplaintIn
+from shared.web.schemas import ComplaintIn
 from shared.services.intake import receive_complaint
 from tests.fakes import FakeCaseStore, FakeClock, FakePublisher
 

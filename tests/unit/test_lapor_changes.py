@@ -1,4 +1,4 @@
-"""What LAPOR!'s side does to a Sigap case (shared/domain/lapor_changes.py), on fakes:
+"""What LAPOR!'s side does to a Sigap case (shared/domain/integrations/lapor_changes.py), on fakes:
 a report arriving with its history (sync + route_case), every later change pulled
 (apply_report through sync_from_lapor), and the national completion rule closing a
 resolution nobody answered (escalate_due)."""
@@ -9,11 +9,11 @@ from datetime import datetime, timedelta, timezone
 import pytest
 
 from shared.domain.case import CaseStatus
-from shared.domain.deadlines import Stage
-from shared.domain.escalation import ESCALATION as ESCALATION_STEP, due_step, indonesian_datetime
-from shared.domain.lapor import (BELUM_DITINDAKLANJUTI, INSTANSI, PELAPOR, PROSES, SELESAI, Disposition, FollowUp,
+from shared.domain.clock.deadlines import Stage
+from shared.domain.clock.escalation import ESCALATION as ESCALATION_STEP, due_step, indonesian_datetime
+from shared.domain.integrations.lapor import (BELUM_DITINDAKLANJUTI, INSTANSI, PELAPOR, PROSES, SELESAI, Disposition, FollowUp,
                                  ItemKind, OutboxItem, Report)
-from shared.domain.lapor_changes import apply_report
+from shared.domain.integrations.lapor_changes import apply_report
 from shared.domain.routing import route
 from shared.services.escalation import escalate_due
 from shared.services.lapor_push import push_to_lapor, record_follow_up

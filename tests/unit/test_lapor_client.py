@@ -11,7 +11,7 @@ from werkzeug.serving import make_server
 from infra.lapor_sandbox.app import create_app
 from infra.lapor_sandbox.portal import Portal
 from shared.adapters.lapor_client import HttpLaporClient, RetryPolicy, report_from_wire
-from shared.domain.lapor import Disposition
+from shared.domain.integrations.lapor import Disposition
 from shared.ports import LaporAuthError, LaporRejected, LaporUnavailable
 
 TOKEN = "unit-sandbox-token"

@@ -6,7 +6,7 @@ import pytest
 
 from shared.config import ConfigError, Settings
 from shared.domain.case import CaseStatus
-from shared.domain.lapor import (LAPOR_STATUSES, TO_LAPOR, Backoff, ItemKind, ItemState, OutboxItem, Report,
+from shared.domain.integrations.lapor import (LAPOR_STATUSES, TO_LAPOR, Backoff, ItemKind, ItemState, OutboxItem, Report,
                                  after_failure, case_from_report, case_id_for_report)
 
 AT = datetime(2026, 11, 20, 3, 0, tzinfo=timezone.utc)

@@ -6,7 +6,7 @@ from datetime import timedelta
 import pytest
 
 from shared.domain.case import Case, CaseStatus, Reporter
-from shared.domain.lapor import Backoff, ItemState
+from shared.domain.integrations.lapor import Backoff, ItemState
 from shared.ports import LaporRejected
 from shared.services.lapor_push import (push_to_lapor, queue_submission, record_follow_up, record_status_change,
                                         redrive)

@@ -10,7 +10,7 @@ import pytest
 
 from infra.lapor_sandbox.portal import Portal
 from shared.domain.case import Case, CaseStatus
-from shared.domain.lapor import (BELUM_DITINDAKLANJUTI, BELUM_TERVERIFIKASI, PROSES, SELESAI, ItemKind, OutboxItem,
+from shared.domain.integrations.lapor import (BELUM_DITINDAKLANJUTI, BELUM_TERVERIFIKASI, PROSES, SELESAI, ItemKind, OutboxItem,
                                  dispose_item)
 from shared.domain.unit_actions import Actor
 from shared.services.escalation import escalate_due

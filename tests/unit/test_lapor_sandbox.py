@@ -13,8 +13,8 @@ from infra.lapor_sandbox.app import create_app
 from infra.lapor_sandbox.portal import Portal
 from infra.lapor_sandbox.seed import HORIZON, account_for, generate
 from shared.adapters.lapor_client import report_from_wire
-from shared.catalog_files import load_catalog, load_routing_rules
-from shared.domain.calendar import WIB
+from shared.adapters.catalog_files import load_catalog, load_routing_rules
+from shared.domain.clock.calendar import WIB
 from shared.domain.routing import route
 from shared.ports import LaporAuthError, LaporRejected, LaporUnavailable
 from tests.lapor_portal_client import PortalClient

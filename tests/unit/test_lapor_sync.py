@@ -5,8 +5,8 @@ from datetime import datetime, timezone
 import pytest
 
 from shared.domain.case import CaseStatus
-from shared.catalog_files import load_catalog
-from shared.domain.lapor import FollowUp, Report
+from shared.adapters.catalog_files import load_catalog
+from shared.domain.integrations.lapor import FollowUp, Report
 from shared.services.lapor_sync import PULL, SyncLimits, sync_from_lapor
 from tests.fakes import FakeCaseStore, FakeClock, FakePublisher
 from tests.lapor_fakes import FakeLaporClient, FakeLaporStore, unavailable

@@ -1,8 +1,8 @@
 from datetime import datetime, timezone
 from types import SimpleNamespace
 
-from shared.catalog_files import load_catalog
-from shared.domain.notifications import messages, recipients_for, text_for
+from shared.adapters.catalog_files import load_catalog
+from shared.domain.integrations.notifications import messages, recipients_for, text_for
 from shared.services.notify import queue_notifications
 from shared.services.webhooks import deliver_due
 from tests.fakes import FakeCaseStore, FakeClock, FakePublisher, FakeWebhookSender, FakeWebhookStore
@@ -66,7 +66,7 @@ def test_digest_lists_each_unit():
 
 def test_each_message_is_recorded_once_and_sent_once():
     store, publisher, clock, sender = FakeWebhookStore(), FakePublisher(), FakeClock(NOW), FakeWebhookSender()
-    from shared.domain.notifications import channel_subscriptions
+    from shared.domain.integrations.notifications import channel_subscriptions
     for sub in channel_subscriptions():
         store.add_subscription(sub)
     kwargs = dict(store=store, publisher=publisher, clock=clock, catalog=CATALOG, escalation=ESCALATION,

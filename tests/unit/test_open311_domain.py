@@ -1,8 +1,8 @@
 from datetime import datetime, timezone
 
-from shared.catalog_files import load_catalog
+from shared.adapters.catalog_files import load_catalog
 from shared.domain.case import Case, CaseStatus
-from shared.domain.open311 import service_definition, service_request, services, statuses_for
+from shared.domain.integrations.open311 import service_definition, service_request, services, statuses_for
 
 CATALOG = load_catalog()
 NOW = datetime(2026, 11, 23, tzinfo=timezone.utc)

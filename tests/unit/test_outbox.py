@@ -1,6 +1,6 @@
 import pytest
 
-from shared.schemas import ComplaintIn
+from shared.web.schemas import ComplaintIn
 from shared.services.intake import receive_complaint
 from shared.services.outbox import drain_outbox
 from tests.fakes import FakeCaseStore, FakeClock, FakePublisher

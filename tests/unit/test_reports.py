@@ -7,10 +7,10 @@ from pathlib import Path
 
 import pytest
 
-from shared.catalog_files import load_catalog
-from shared.domain import report_patterns as patterns
-from shared.domain.reports import CaseFacts, Period, compute_figures, figures_csv, percentile
-from shared.escalation_files import load_escalation
+from shared.adapters.catalog_files import load_catalog
+from shared.domain.reports import patterns
+from shared.domain.reports.figures import CaseFacts, Period, compute_figures, figures_csv, percentile
+from shared.adapters.escalation_files import load_escalation
 
 SEED = json.loads((Path(__file__).resolve().parents[1] / "data" / "reports_seed.json").read_text())
 RULES = load_escalation(load_catalog()).rules

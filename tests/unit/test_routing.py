@@ -16,7 +16,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from shared.catalog_files import load_catalog, load_routing_rules
+from shared.adapters.catalog_files import load_catalog, load_routing_rules
 from shared.domain.catalog import CatalogError
 from shared.domain.routing import Location, RoutingDecision, build_routing_rules, route
 

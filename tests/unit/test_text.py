@@ -7,7 +7,7 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from shared.domain.text import CLAUSE_BREAK, normalize, place_key, stem, stemmed_words, words
+from shared.domain.routing.text import CLAUSE_BREAK, normalize, place_key, stem, stemmed_words, words
 
 ROOT = Path(__file__).resolve().parents[2]
 
@@ -61,7 +61,7 @@ def test_stem_results_are_cached_per_word():
 
 
 def test_importing_text_builds_no_stemmer():
-    code = ("import sys, shared.domain.text as t; "
+    code = ("import sys, shared.domain.routing.text as t; "
             "assert t._stemmer is None and 'Sastrawi' not in sys.modules; "
             "t.stem('berlubang'); assert t._stemmer is not None")
     result = subprocess.run([sys.executable, "-c", code], cwd=ROOT, capture_output=True, text=True)

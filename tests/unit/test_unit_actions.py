@@ -6,11 +6,11 @@ from dataclasses import replace
 
 import pytest
 
-from shared.catalog_files import load_catalog, load_routing_rules
+from shared.adapters.catalog_files import load_catalog, load_routing_rules
 from shared.domain.case import CaseStatus
 from shared.domain.unit_actions import ACTIONS, Actor
-from shared.escalation_files import load_escalation
-from shared.schemas import ComplaintIn
+from shared.adapters.escalation_files import load_escalation
+from shared.web.schemas import ComplaintIn
 from shared.services.intake import receive_complaint
 from shared.services.routing import route_case
 from shared.services.unit_actions import act_on_case

@@ -1,6 +1,6 @@
 import pytest
 
-from shared.domain.url_safety import UnsafeUrl, UrlPolicy, check_addresses, check_url
+from shared.domain.integrations.url_safety import UnsafeUrl, UrlPolicy, check_addresses, check_url
 
 PROD = UrlPolicy()
 LOCAL = UrlPolicy.parse(True, ["127.0.0.0/8", "::1/128"])

@@ -2,7 +2,7 @@ import threading
 import time
 from datetime import datetime, timedelta, timezone
 
-from shared.domain.webhooks import (RETRY_SCHEDULE, DeliveryStatus, Outcome, Subscription, after_attempt, claimed,
+from shared.domain.integrations.webhooks import (RETRY_SCHEDULE, DeliveryStatus, Outcome, Subscription, after_attempt, claimed,
                                     new_delivery)
 from shared.services.webhooks import DeliveryLimits, deliver_due, fan_out, queue_deliveries, redrive
 from tests.fakes import FakeClock, FakePublisher, FakeWebhookSender, FakeWebhookStore
@@ -133,7 +133,7 @@ def test_a_deactivated_subscription_gets_nothing():
 def test_the_body_leaves_out_who_was_notified():
     escalated = {**event(), "type": "complaint.escalated",
                  "data": {"level": 2, "recipients": [{"name": "Kepala DLH", "addresses": {"email": "k@x.invalid"}}]}}
-    from shared.domain.webhooks import webhook_body
+    from shared.domain.integrations.webhooks import webhook_body
     body = webhook_body(escalated)
     assert body["data"]["level"] == 2 and "recipients" not in body["data"] and "k@x.invalid" not in str(body)
 

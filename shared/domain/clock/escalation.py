@@ -11,8 +11,8 @@ from typing import Any, Mapping
 
 from shared.domain.case import Case, CaseStatus
 from shared.domain.catalog import Catalog
-from shared.domain.deadlines import CaseClock, ClockRules, Stage
-from shared.domain.escalation_policy import Contact, EscalationPolicy, UnitContacts
+from shared.domain.clock.deadlines import CaseClock, ClockRules, Stage
+from shared.domain.clock.policy import Contact, EscalationPolicy, UnitContacts
 
 REMINDER, ESCALATION, CLOSE = "reminder", "escalation", "close"
 # Statuses whose clock can run; waiting_reporter is paused, resolved waits for validation, closed is done.

@@ -18,9 +18,9 @@ from dataclasses import dataclass, replace
 from typing import Sequence
 
 from shared.domain.catalog import Catalog
-from shared.domain.routing_places import PlaceMatch, PlaceSpan, resolve_kelurahan, scan_places
-from shared.domain.routing_rules import RoutingRules, build_routing_rules
-from shared.domain.text import stem, words
+from shared.domain.routing.places import PlaceMatch, PlaceSpan, resolve_kelurahan, scan_places
+from shared.domain.routing.rules import RoutingRules, build_routing_rules
+from shared.domain.routing.text import stem, words
 
 __all__ = ["Location", "RoutingDecision", "RoutingRules", "build_routing_rules", "route"]
 

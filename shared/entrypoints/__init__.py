@@ -8,7 +8,7 @@ import functools
 from typing import Any, Callable
 
 from shared import logs
-from shared.pubsub_messages import BadMessage, event_message
+from shared.entrypoints.messages import BadMessage, event_message
 
 
 def http_entry(handler: Callable[[Any], Any]) -> Callable[[Any], Any]:

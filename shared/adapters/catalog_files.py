@@ -13,7 +13,7 @@ import yaml
 from shared.domain.catalog import Catalog, CatalogError, build_catalog
 from shared.domain.routing import RoutingRules, build_routing_rules
 
-DEFAULT_CATALOG_DIR = Path(__file__).parent / "catalog" / "kota-metro"
+DEFAULT_CATALOG_DIR = Path(__file__).resolve().parents[1] / "catalog" / "kota-metro"
 
 
 def read_yaml(path: Path) -> Any:

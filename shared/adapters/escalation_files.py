@@ -1,18 +1,18 @@
 """Reads the escalation policy, the calendar and the unit contacts from a catalog
 directory (escalation.yaml, contacts.yaml). The only file I/O for them; validation
-lives in the pure domain (``shared.domain.escalation_policy``)."""
+lives in the pure domain (``shared.domain.clock.policy``)."""
 from __future__ import annotations
 
 from pathlib import Path
 
 import holidays
 
-from shared.catalog_files import DEFAULT_CATALOG_DIR, read_yaml
-from shared.domain.calendar import WorkingCalendar
+from shared.adapters.catalog_files import DEFAULT_CATALOG_DIR, read_yaml
+from shared.domain.clock.calendar import WorkingCalendar
 from shared.domain.catalog import Catalog, CatalogError
-from shared.domain.deadlines import ClockRules
-from shared.domain.escalation import Escalation
-from shared.domain.escalation_policy import EscalationPolicy, build_calendar, build_contacts, build_policy
+from shared.domain.clock.deadlines import ClockRules
+from shared.domain.clock.escalation import Escalation
+from shared.domain.clock.policy import EscalationPolicy, build_calendar, build_contacts, build_policy
 
 HOLIDAY_YEARS = range(2020, 2041)  # the calendar knows public holidays for these years
 

@@ -12,7 +12,7 @@ from datetime import datetime
 from typing import Any, Mapping, Sequence
 
 from shared.domain.catalog import Catalog
-from shared.domain.webhooks import Subscription
+from shared.domain.integrations.webhooks import Subscription
 
 # channel -> the contact address key it uses; a contact without that key is not sent to.
 CHANNELS: Mapping[str, str] = {"email": "email", "telegram": "telegram", "webhook": "webhook"}

@@ -12,9 +12,9 @@ from typing import Any, Iterable
 
 from rapidfuzz import fuzz
 
-from shared.domain.calendar import WorkingCalendar
-from shared.domain.reports import CLOSED_STATUSES, CaseFacts, Period
-from shared.domain.text import place_key, stemmed_words
+from shared.domain.clock.calendar import WorkingCalendar
+from shared.domain.reports.figures import CLOSED_STATUSES, CaseFacts, Period
+from shared.domain.routing.text import place_key, stemmed_words
 
 SIMILAR_AT = 75  # rapidfuzz token_set_ratio of the stemmed titles, 0-100
 

@@ -12,7 +12,7 @@ from dataclasses import dataclass
 from typing import Any, Mapping
 
 from shared.domain.catalog import Catalog, CatalogError
-from shared.domain.text import place_key, stemmed_words
+from shared.domain.routing.text import place_key, stemmed_words
 
 TOP_LEVEL_KEYS = frozenset({"version", "thresholds", "skip_words", "landmark_words", "categories", "places"})
 THRESHOLDS = {"title_weight": 2.0, "min_score": 3.0, "min_margin": 2.0, "landmark_factor": 0.25,

@@ -1,5 +1,5 @@
 """The escalation policy and the unit contacts, validated. Pure: takes parsed YAML
-(``shared.escalation_files`` reads the files) and the public holidays as dates, and
+(``shared.adapters.escalation_files`` reads the files) and the public holidays as dates, and
 returns values or raises ``CatalogError`` naming the file, the entry and the problem.
 Every number is configuration (PermenPANRB 62/2018 may be revised), none is code."""
 from __future__ import annotations
@@ -8,7 +8,7 @@ from dataclasses import dataclass
 from datetime import date, time
 from typing import Any, Iterable, Mapping
 
-from shared.domain.calendar import WorkingCalendar
+from shared.domain.clock.calendar import WorkingCalendar
 from shared.domain.catalog import Catalog, CatalogError
 
 WEEKDAYS = ("monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday")

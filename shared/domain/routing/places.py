@@ -12,8 +12,8 @@ from typing import Sequence
 
 from rapidfuzz import fuzz, process
 
-from shared.domain.routing_rules import RoutingRules
-from shared.domain.text import place_key, words
+from shared.domain.routing.rules import RoutingRules
+from shared.domain.routing.text import place_key, words
 
 PLACE_PREFIXES = frozenset({"kelurahan", "kel", "desa"})
 MAX_PLACE_WORDS = 3

@@ -27,8 +27,8 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any, Iterable, Mapping
 
-from shared.domain.calendar import WorkingCalendar
-from shared.domain.escalation_policy import EscalationPolicy
+from shared.domain.clock.calendar import WorkingCalendar
+from shared.domain.clock.policy import EscalationPolicy
 
 CLOSED_STATUSES = frozenset({"closed", "resolved"})
 

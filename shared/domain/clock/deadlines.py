@@ -29,8 +29,8 @@ from dataclasses import dataclass, replace
 from datetime import datetime
 from enum import Enum
 
-from shared.domain.calendar import WorkingCalendar
-from shared.domain.escalation_policy import EscalationPolicy
+from shared.domain.clock.calendar import WorkingCalendar
+from shared.domain.clock.policy import EscalationPolicy
 
 
 class Stage(str, Enum):

@@ -24,10 +24,10 @@ from typing import Any, Mapping
 
 from shared.domain.case import Case, CaseStatus, TimelineEntry, can_transition
 from shared.domain.catalog import Catalog
-from shared.domain.deadlines import ClockRules
+from shared.domain.clock.deadlines import ClockRules
 from shared.domain.events import (COMPLAINT_ASSIGNED, COMPLAINT_RESOLVED, COMPLAINT_TRIAGED, COMPLAINT_UPDATED,
                                   DomainEvent)
-from shared.domain.lapor import (ADMIN, ARSIP, BELUM_DITINDAKLANJUTI, BELUM_TERVERIFIKASI, CLOSING, INSTANSI, PELAPOR,
+from shared.domain.integrations.lapor import (ADMIN, ARSIP, BELUM_DITINDAKLANJUTI, BELUM_TERVERIFIKASI, CLOSING, INSTANSI, PELAPOR,
                                  PROSES, SELESAI, FollowUp, Report)
 
 ACTOR = "lapor"

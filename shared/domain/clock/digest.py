@@ -7,7 +7,7 @@ from typing import Any, Iterable
 
 from shared.domain.case import Case
 from shared.domain.catalog import Catalog
-from shared.domain.escalation import Escalation, stage_unit
+from shared.domain.clock.escalation import Escalation, stage_unit
 
 
 def build_digest(cases: Iterable[Case], catalog: Catalog, escalation: Escalation, as_of: datetime) -> dict[str, Any]:

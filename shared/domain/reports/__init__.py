@@ -1,0 +1,1 @@
+"""Figures for accountability and recurring-problem patterns. Pure."""
