@@ -1,59 +1,52 @@
 """Sigap's Cloud Functions. Each entry point only decodes its trigger, makes one
-service call and translates the outcome; the work lives in ``shared``."""
-from __future__ import annotations
+service call and translates the outcome; the work lives in ``shared``.
 
-import sys
-from pathlib import Path
+Every function is deployed with this whole file, so each entry point imports its own
+modules inside its body: a cold start loads only what that function uses (and its
+adapters are built lazily by ``shared.bootstrap`` on first use)."""
+from __future__ import annotations
 
 import functions_framework
 
-sys.path.insert(0, str(Path(__file__).resolve().parent.parent))  # the repo root holds shared/
-
-from shared import bootstrap, logs  # noqa: E402
-from shared.entrypoints import event_entry, http_entry  # noqa: E402
-from shared.services.outbox import drain_outbox  # noqa: E402
-from shared.services.routing import route_case  # noqa: E402
-from shared.services import lapor_push, lapor_sync  # noqa: E402
-from shared.services.escalation import daily_digest, escalate_due  # noqa: E402
-from shared.entrypoints.ticks import tick_instant  # noqa: E402
-from shared.services.notify import queue_notifications  # noqa: E402
-from shared.services.webhooks import DeliveryLimits, deliver_due, queue_deliveries  # noqa: E402
-from shared.web import cases as cases_web, intake as intake_web, open311 as open311_web  # noqa: E402
-from shared.web import units as units_web, webhooks_admin  # noqa: E402
-from shared.web import reports as reports_web  # noqa: E402
+from shared import bootstrap, logs
+from shared.entrypoints import event_entry, http_entry
 
 
 @functions_framework.http
 @http_entry
 def intake(request):
+    from shared.web import intake as intake_web
     return intake_web.handle(request, bootstrap.app())
 
 
 @functions_framework.http
 @http_entry
 def cases(request):
+    from shared.web import cases as cases_web
     return cases_web.handle(request, bootstrap.app())
 
 
 @functions_framework.http
 @http_entry
 def open311(request):
+    from shared.web import open311 as open311_web
     return open311_web.handle(request, bootstrap.app())
 
 
 @functions_framework.cloud_event
 @event_entry
 def route(event):
+    from shared.services.routing import route_case
     case_id = event["case_id"]
     app = bootstrap.app()
-    route_case(case_id, repo=app.repo, outbox=app.outbox, publisher=app.publisher,
-               catalog=app.catalog, rules=app.rules, clock=app.clock, escalation=app.escalation,
-               lapor=app.lapor_store)
+    route_case(case_id, uow=app.uow, publisher=app.publisher, catalog=app.catalog, rules=app.rules,
+               clock=app.clock, escalation=app.escalation, tell_lapor=True)
 
 
 @functions_framework.cloud_event
 @logs.reported
 def sweep_outbox(cloud_event):
+    from shared.services.outbox import drain_outbox
     app = bootstrap.app()
     drain_outbox(outbox=app.outbox, publisher=app.publisher, clock=app.clock,
                  grace_seconds=app.settings.outbox_grace_seconds)
@@ -62,15 +55,19 @@ def sweep_outbox(cloud_event):
 @functions_framework.cloud_event
 @logs.reported
 def escalate(cloud_event):
+    from shared.entrypoints.ticks import tick_instant
+    from shared.services.escalation import escalate_due
     app = bootstrap.app()
     as_of = tick_instant(cloud_event, allow_override=app.settings.allow_clock_override, clock=app.clock)
-    escalate_due(queue=app.due_cases, repo=app.repo, outbox=app.outbox, publisher=app.publisher,
-                 catalog=app.catalog, escalation=app.escalation, as_of=as_of, lapor=app.lapor_store)
+    escalate_due(queue=app.due_cases, uow=app.uow, publisher=app.publisher, catalog=app.catalog,
+                 escalation=app.escalation, as_of=as_of, tell_lapor=True)
 
 
 @functions_framework.cloud_event
 @logs.reported
 def digest(cloud_event):
+    from shared.entrypoints.ticks import tick_instant
+    from shared.services.escalation import daily_digest
     app = bootstrap.app()
     as_of = tick_instant(cloud_event, allow_override=app.settings.allow_clock_override, clock=app.clock)
     daily_digest(queue=app.due_cases, publisher=app.publisher, catalog=app.catalog,
@@ -80,24 +77,28 @@ def digest(cloud_event):
 @functions_framework.http
 @http_entry
 def units(request):
+    from shared.web import units as units_web
     return units_web.handle(request, bootstrap.app())
 
 
 @functions_framework.http
 @http_entry
 def reports(request):
+    from shared.web import reports as reports_web
     return reports_web.handle(request, bootstrap.app())
 
 
 @functions_framework.http
 @http_entry
 def webhooks(request):
+    from shared.web import webhooks_admin
     return webhooks_admin.handle(request, bootstrap.app())
 
 
 @functions_framework.cloud_event
 @event_entry
 def dispatch_webhooks(event):
+    from shared.services.webhooks import queue_deliveries
     app = bootstrap.app()
     queue_deliveries(event, store=app.webhook_store, publisher=app.publisher, clock=app.clock)
 
@@ -105,14 +106,17 @@ def dispatch_webhooks(event):
 @functions_framework.cloud_event
 @logs.reported
 def deliver_webhooks(cloud_event):
+    from shared.delivery.policy import RetryPolicy
+    from shared.services.webhooks import deliver_due
     app = bootstrap.app()
     deliver_due(store=app.webhook_store, sender=app.webhook_sender, clock=app.clock,
-                limits=DeliveryLimits(schedule=app.settings.webhook_retry_schedule))
+                policy=RetryPolicy.scheduled(app.settings.webhook_retry_schedule))
 
 
 @functions_framework.cloud_event
 @event_entry
 def notify(event):
+    from shared.services.notify import queue_notifications
     app = bootstrap.app()
     queue_notifications(event, store=app.notification_store, publisher=app.publisher, clock=app.clock,
                         catalog=app.catalog, escalation=app.escalation, repo=app.repo,
@@ -122,20 +126,23 @@ def notify(event):
 @functions_framework.cloud_event
 @logs.reported
 def deliver_notifications(cloud_event):
+    from shared.delivery.policy import RetryPolicy
+    from shared.services.webhooks import deliver_due
     app = bootstrap.app()
     deliver_due(store=app.notification_store, sender=app.notification_sender, clock=app.clock,
-                limits=DeliveryLimits(schedule=app.settings.notify_retry_schedule))
+                policy=RetryPolicy.scheduled(app.settings.notify_retry_schedule))
 
 
 @functions_framework.cloud_event
 @logs.reported
 def sync_lapor(cloud_event):
+    from shared.services import lapor_sync
     app = bootstrap.app()
     if app.lapor_client is None:
         logs.warning("sync_lapor: SIGAP_LAPOR_BASE_URL is not set; nothing synced")
         return
     settings = app.settings
-    lapor_sync.sync_from_lapor(client=app.lapor_client, store=app.lapor_store, outbox=app.outbox,
+    lapor_sync.sync_from_lapor(client=app.lapor_client, store=app.lapor_store, uow=app.uow,
                                publisher=app.publisher, clock=app.clock, catalog=app.catalog,
                                rules=app.escalation.rules if app.escalation else None,
                                limits=lapor_sync.SyncLimits(page_size=settings.lapor_page_size,
@@ -145,19 +152,22 @@ def sync_lapor(cloud_event):
 @functions_framework.cloud_event
 @logs.reported
 def push_lapor(cloud_event):
+    from shared.domain.integrations.lapor import PUSH_RETRY
+    from shared.services import lapor_push
     app = bootstrap.app()
     if app.lapor_client is None:
         logs.warning("push_lapor: SIGAP_LAPOR_BASE_URL is not set; nothing pushed")
         return
-    lapor_push.push_to_lapor(client=app.lapor_client, store=app.lapor_store, repo=app.repo, publisher=app.publisher,
-                             clock=app.clock, backoff=lapor_push.Backoff(max_attempts=app.settings.lapor_max_attempts),
+    lapor_push.push_to_lapor(client=app.lapor_client, store=app.lapor_store, uow=app.uow, publisher=app.publisher,
+                             clock=app.clock, policy=PUSH_RETRY.with_max_attempts(app.settings.lapor_max_attempts),
                              catalog=app.catalog)
 
 
 @functions_framework.cloud_event
 @event_entry
 def queue_lapor_submission(event):
+    from shared.services import lapor_push
     case_id = event["case_id"]
     app = bootstrap.app()
-    lapor_push.queue_submission(case_id, repo=app.repo, store=app.lapor_store, publisher=app.publisher,
-                                clock=app.clock, sources=app.settings.lapor_submit_sources)
+    lapor_push.queue_submission(case_id, uow=app.uow, publisher=app.publisher, clock=app.clock,
+                                sources=app.settings.lapor_submit_sources)

@@ -17,7 +17,7 @@ import subprocess
 import sys
 from pathlib import Path
 
-from infra.local.topology import FunctionSpec, load_topology
+from infra.topology import FunctionSpec, load_topology
 
 ROOT = Path(__file__).resolve().parent.parent
 BUILD = ROOT / "build" / "functions"
@@ -26,7 +26,8 @@ SECRETS = {  # environment variable -> Secret Manager secret
     "SIGAP_ADMIN_TOKEN": "sigap-admin-token",
     "SIGAP_LAPOR_TOKEN": "sigap-lapor-token",
 }
-PUBLIC = {"intake", "open311", "cases", "units", "webhooks"}  # called from outside; they check signatures, keys or tokens
+# called from outside; they check signatures, keys or tokens
+PUBLIC = {"intake", "open311", "cases", "units", "webhooks"}
 
 
 def stage_source() -> Path:
@@ -37,6 +38,15 @@ def stage_source() -> Path:
     shutil.copy(ROOT / "functions" / "main.py", BUILD / "main.py")
     shutil.copy(ROOT / "requirements.txt", BUILD / "requirements.txt")
     return BUILD
+
+
+def check_catalog(project: str) -> None:
+    """A bad catalog is never deployed: the catalog, routing rules, escalation policy and
+    calendar load here or the plan stops (CatalogError names file, entry and problem).
+    The functions themselves load each part only when they first need it."""
+    from shared import bootstrap
+    from shared.config import Settings
+    bootstrap.check(bootstrap.App(Settings(project_id=project)))
 
 
 def _function(spec: FunctionSpec, project: str, region: str, source: Path) -> list[list[str]]:
@@ -89,6 +99,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--region", default="asia-southeast2")  # Jakarta
     parser.add_argument("--apply", action="store_true")
     args = parser.parse_args(argv)
+    check_catalog(args.project)
     source = stage_source()
     for command in plan(args.project, args.region, source):
         print(shlex.join(command), flush=True)

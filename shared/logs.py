@@ -7,12 +7,13 @@ from __future__ import annotations
 
 import contextlib
 import contextvars
-import json
 import functools
+import json
 import sys
 import traceback
-from datetime import datetime, timezone
-from typing import Any, Callable, Iterator, TextIO, TypeVar
+from collections.abc import Callable, Iterator
+from datetime import UTC, datetime
+from typing import Any, TextIO, TypeVar
 
 _trace: contextvars.ContextVar[str | None] = contextvars.ContextVar("sigap_trace", default=None)
 _project: str | None = None
@@ -53,7 +54,7 @@ def log(severity: str, message: str, stream: TextIO | None = None, **fields: Any
     entry: dict[str, Any] = {
         "severity": severity,
         "message": message,
-        "time": datetime.now(timezone.utc).isoformat(),
+        "time": datetime.now(UTC).isoformat(),
         **fields,
     }
     trace_id = _trace.get()

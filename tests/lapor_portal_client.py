@@ -13,7 +13,8 @@ list endpoint misbehaves). ``latency`` is ignored: simulated time does not sleep
 """
 from __future__ import annotations
 
-from typing import Any, Callable
+from collections.abc import Callable
+from typing import Any
 
 from infra.lapor_sandbox.portal import Fault, Portal
 from shared.adapters.lapor_client import complaint_to_wire, report_from_wire

@@ -14,7 +14,7 @@ def figures_in_html(html: str) -> dict[str, str]:
 def mismatches(html: str, report: dict) -> list[tuple[str, str, object]]:
     """Every figure the page shows whose text differs from the JSON value at its key."""
     shown = figures_in_html(html)
-    bad = []
+    bad: list[tuple[str, str, object]] = []
     for key, text in shown.items():
         if key == "overdue.length":
             value = len(report["overdue"])

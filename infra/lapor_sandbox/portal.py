@@ -13,9 +13,10 @@ from __future__ import annotations
 import copy
 import random
 import threading
+from collections.abc import Callable
 from dataclasses import dataclass
-from datetime import datetime, timezone
-from typing import Any, Callable
+from datetime import UTC, datetime
+from typing import Any
 
 from infra.lapor_sandbox.seed import accounts, generate
 
@@ -38,28 +39,31 @@ class Fault:
     retry_after: float = 1.0  # rate_limit
 
     @classmethod
-    def parse(cls, raw: dict[str, Any]) -> "Fault":
+    def parse(cls, raw: dict[str, Any]) -> Fault:
         if raw.get("kind") not in KINDS:
             raise ValueError(f"kind must be one of {KINDS}")
         return cls(**{k: raw[k] for k in ("kind", "count", "seconds", "status", "retry_after") if k in raw})
 
 
 def real_now() -> datetime:
-    return datetime.now(timezone.utc)
+    return datetime.now(UTC)
 
 
 class Portal:
     def __init__(self, token: str, count: int = 300, seed: int = 2026,
                  clock: Callable[[], datetime] | None = None):
         self.token, self.lock = token, threading.RLock()
-        self._clock, self._fixed = clock or real_now, None
+        self._clock: Callable[[], datetime] = clock or real_now
+        self._fixed: datetime | None = None
         self.accounts: dict[str, str] = accounts()  # sub-instansi id -> name (units.yaml)
         self.reset(count, seed)
 
     def reset(self, count: int, seed: int) -> None:
         """Fresh reports, no faults, nothing received; a fixed time (set_clock) is cleared too."""
         with self.lock:
-            self.seq, self.reports, self.history = 0, {}, {}
+            self.seq = 0
+            self.reports: dict[str, dict[str, Any]] = {}  # tracking_id -> its current version
+            self.history: dict[str, list[dict[str, Any]]] = {}  # tracking_id -> its earlier versions
             self.faults: dict[str, list[Fault]] = {}
             self.by_ref: dict[str, Any] = {}
             self.applied: dict[str, list[dict]] = {"follow_ups": [], "status_changes": [], "dispositions": [],
@@ -161,7 +165,7 @@ class Portal:
         return {k: v for k, v in report.items() if not k.startswith("_")}
 
     # ---- what Sigap sends (idempotent on client_ref) ----------------------------------
-    def follow_up(self, tracking_id: str, text: str, client_ref: str,
+    def follow_up(self, tracking_id: str, text: str | None, client_ref: str | None,
                   account: str | None = None) -> tuple[dict, bool]:
         """A tindak lanjut through the API: oleh=instansi, by ``account`` (a sub-instansi) or the city itself."""
         if not text or not client_ref:
@@ -180,7 +184,7 @@ class Portal:
             self.by_ref[client_ref] = {"id": follow_up["id"]}
             return self.by_ref[client_ref], True
 
-    def change_status(self, tracking_id: str, status: str, note: str | None, client_ref: str) -> bool:
+    def change_status(self, tracking_id: str, status: str | None, note: str | None, client_ref: str | None) -> bool:
         if status not in SETTABLE or not client_ref:
             raise ValueError("status must be a platform status; client_ref is required")
         with self.lock:
@@ -193,7 +197,8 @@ class Portal:
             self.by_ref[client_ref] = {}
             return True
 
-    def dispose(self, tracking_id: str, account: str, note: str | None, client_ref: str) -> tuple[dict, bool]:
+    def dispose(self, tracking_id: str, account: str | None, note: str | None,
+                client_ref: str | None) -> tuple[dict, bool]:
         """A disposition through the API: the report goes to the unit account ``account``."""
         if not client_ref:
             raise ValueError("sub_instansi and client_ref are required")
@@ -209,7 +214,7 @@ class Portal:
             self.by_ref[client_ref] = {"tracking_id": tracking_id, "sub_instansi": account}
             return self.by_ref[client_ref], True
 
-    def submit(self, body: dict, client_ref: str) -> tuple[dict, bool]:
+    def submit(self, body: dict, client_ref: str | None) -> tuple[dict, bool]:
         if not body.get("judul") or not body.get("isi") or not client_ref:
             raise ValueError("judul, isi and client_ref are required")
         with self.lock:
@@ -228,11 +233,11 @@ class Portal:
             return self.by_ref[client_ref], True
 
     # ---- the people on LAPOR! (each act is one change; answers the report as it is now) ---
-    def act(self, tracking_id: str, as_: str, action: str, **fields: Any) -> dict:
+    def act(self, tracking_id: str, as_: str | None, action: str | None, **fields: Any) -> dict:
         """``act(t, "unit", "follow_up", isi=..., sub_instansi=None, status=None)``,
         ``act(t, "admin", "dispose", sub_instansi=...)``, ``act(t, "admin", "close", status="Selesai")``,
         ``act(t, "reporter", "reply", isi=...)``."""
-        name = ACTS.get((as_, action))
+        name = ACTS.get((as_, action)) if as_ is not None and action is not None else None
         if name is None:
             raise ValueError(f"unknown act {as_!r}/{action!r}; expected one of "
                              f"{', '.join(f'{a}/{b}' for a, b in ACTS)}")

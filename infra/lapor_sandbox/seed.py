@@ -25,8 +25,8 @@ from typing import Any
 import holidays
 
 from shared.adapters.catalog_files import load_catalog
-from shared.domain.clock.calendar import WIB
 from shared.domain.catalog import LOCATION_UNIT, Catalog
+from shared.domain.clock.calendar import WIB
 
 PERIOD = (date(2026, 9, 1), date(2026, 11, 30))  # tanggal_disposisi falls in these days (inclusive)
 HORIZON = datetime(2026, 12, 1, tzinfo=WIB)       # nothing seeded happens after this

@@ -5,14 +5,19 @@ from __future__ import annotations
 import argparse
 import os
 import urllib.request
+from collections.abc import Iterable
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import flask
 from functions_framework import create_app
 from functions_framework._http import create_server
 from werkzeug.middleware.dispatcher import DispatcherMiddleware
 
-from infra.local.topology import load_topology
+from infra.topology import load_topology
+
+if TYPE_CHECKING:
+    from _typeshed.wsgi import StartResponse, WSGIApplication, WSGIEnvironment
 
 SOURCE = str(Path(__file__).resolve().parents[2] / "functions" / "main.py")
 
@@ -31,10 +36,10 @@ class _Mounted:
     """A function mounted at /<name>: the bare /<name> reaches it as "/", as on Cloud
     Functions (Flask would otherwise answer a redirect, which Pub/Sub push treats as a failure)."""
 
-    def __init__(self, app):
+    def __init__(self, app: WSGIApplication) -> None:
         self.app = app
 
-    def __call__(self, environ, start_response):
+    def __call__(self, environ: WSGIEnvironment, start_response: StartResponse) -> Iterable[bytes]:
         if not environ.get("PATH_INFO"):
             environ["PATH_INFO"] = "/"
         return self.app(environ, start_response)
@@ -42,9 +47,10 @@ class _Mounted:
 
 def build_gateway() -> flask.Flask:
     functions = load_topology()["functions"]
-    mounts = {f"/{spec.name}": _Mounted(create_app(spec.name, SOURCE, spec.signature_type)) for spec in functions}
+    mounts: dict[str, WSGIApplication] = {
+        f"/{spec.name}": _Mounted(create_app(spec.name, SOURCE, spec.signature_type)) for spec in functions}
     from shared import bootstrap
-    bootstrap.app()  # settings and catalog are valid, or the gateway does not start
+    bootstrap.check()  # settings, catalog, routing rules and escalation are valid, or the gateway does not start
 
     gateway = flask.Flask("sigap-gateway")
 
@@ -58,7 +64,7 @@ def build_gateway() -> flask.Flask:
         ok = all(checks.values())
         return flask.jsonify(status="ok" if ok else "unavailable", checks=checks), 200 if ok else 503
 
-    gateway.wsgi_app = DispatcherMiddleware(gateway.wsgi_app, mounts)
+    gateway.wsgi_app = DispatcherMiddleware(gateway.wsgi_app, mounts)  # type: ignore[method-assign]
     return gateway
 
 

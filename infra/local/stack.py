@@ -15,8 +15,8 @@ import sys
 import threading
 import time
 import urllib.request
+from collections.abc import Iterator, Mapping
 from pathlib import Path
-from typing import Iterator, Mapping
 
 ROOT = Path(__file__).resolve().parents[2]
 MISSING_SDK = ("the Google Cloud SDK emulators are missing: install the Debian packages "
@@ -122,7 +122,7 @@ class LocalStack:
         self._processes.append(process)
         return process
 
-    def start(self) -> "LocalStack":
+    def start(self) -> LocalStack:
         if shutil.which("gcloud") is None or shutil.which("java") is None:
             raise StackError(MISSING_SDK)
         self.log_dir.mkdir(parents=True, exist_ok=True)
@@ -147,7 +147,8 @@ class LocalStack:
             wait_until(lambda: http_ok(f"http://{self.pubsub_host}/"), "Pub/Sub emulator", pubsub, 60)
         except StackError as exc:
             raise StackError(f"{exc}\n(if gcloud says a component is missing: {MISSING_SDK})") from None
-        from infra.local.topology import load_topology, provision
+        from infra.local.provision import provision
+        from infra.topology import load_topology
         self.topology = load_topology()
         with emulator_env(self.env):
             provision(self.project, self.gateway_url, self.topology)
@@ -160,7 +161,7 @@ class LocalStack:
 
     def _run_schedules(self) -> None:
         """Stands in for Cloud Scheduler: publishes a tick to each schedule's topic."""
-        from google.cloud import pubsub_v1
+        import google.cloud.pubsub_v1 as pubsub_v1
         with emulator_env(self.env):
             publisher = pubsub_v1.PublisherClient()
         specs = [f for f in self.topology["functions"] if f.trigger == "schedule"]

@@ -23,11 +23,12 @@ from typing import Any
 
 from shared import logs
 from shared.adapters.catalog_files import DEFAULT_CATALOG_DIR, load_catalog
-from shared.domain.case import Case, CaseStatus
-from shared.domain.clock.escalation import Escalation, chain_length, indonesian_datetime, late_recipients
 from shared.adapters.escalation_files import load_escalation
+from shared.domain.case import Case, CaseStatus
+from shared.domain.catalog import Catalog
+from shared.domain.clock.escalation import Escalation, chain_length, indonesian_datetime, late_recipients
 from shared.services.escalation import escalate_due
-from tests.fakes import FakeCaseStore, FakePublisher
+from tests.fakes import FakeCaseStore, FakePublisher, FakeUnitOfWork, add_case, update_case
 
 _ACTIONS = {"acknowledged_at": ("acknowledged", CaseStatus.ACKNOWLEDGED),
             "follow_up_at": ("followed_up", CaseStatus.IN_PROGRESS),
@@ -44,8 +45,9 @@ def _instant(raw: Any, where: str) -> datetime:
     return value
 
 
-def _start(item: dict[str, Any], catalog, escalation: Escalation) -> Case:
-    category = catalog.categories.get(item.get("category"))
+def _start(item: dict[str, Any], catalog: Catalog, escalation: Escalation) -> Case:
+    code = item.get("category")
+    category = catalog.categories.get(code) if isinstance(code, str) else None
     if category is None:
         raise SystemExit(f"case {item.get('id')}: unknown category '{item.get('category')}'")
     unit = item.get("unit") or (None if category.location_scoped else category.default_unit)
@@ -74,7 +76,10 @@ def _changes(item: dict[str, Any]) -> list[tuple[datetime, str, str | None]]:
 def _apply(store: FakeCaseStore, case_id: str, at: datetime, what: str, reason: str | None,
            escalation: Escalation) -> None:
     case, rules = store.get(case_id), escalation.rules
+    # every case is added, with the clock _start gave it, before any of its changes
+    assert case is not None and case.clock is not None, f"case {case_id} was not started"
     if what == "pause":
+        reason = reason if reason is not None else "menunggu pelapor"  # "reason": null in the cases file
         action, status, clock = "waiting_reporter", CaseStatus.WAITING_REPORTER, rules.paused(case.clock, at, reason)
     elif what == "resume":
         action, status, clock = "resumed", CaseStatus.IN_PROGRESS, rules.resumed(case.clock, at)
@@ -82,10 +87,10 @@ def _apply(store: FakeCaseStore, case_id: str, at: datetime, what: str, reason: 
         action, status = _ACTIONS[what]
         clock = rules.stopped(case.clock, at) if what == "resolved_at" else rules.responded(case.clock, at)
     entry = case.next_entry(at, f"unit:{case.unit_id}", action, reason=reason)
-    store.update(case.moved_to(status, at, entry, clock=clock), entry, [])
+    update_case(store, case.moved_to(status, at, entry, clock=clock), entry)
 
 
-def simulate(items: list[dict[str, Any]], days: int, escalation: Escalation, catalog,
+def simulate(items: list[dict[str, Any]], days: int, escalation: Escalation, catalog: Catalog,
              tick: timedelta = timedelta(hours=1)) -> list[dict[str, Any]]:
     store, publisher = FakeCaseStore(), FakePublisher()
     cases = [(_start(i, catalog, escalation), _changes(i)) for i in items]
@@ -101,10 +106,10 @@ def simulate(items: list[dict[str, Any]], days: int, escalation: Escalation, cat
             at, _, what, case, reason = pending.pop(0)
             if what == "create":
                 entry = case.next_entry(at, "source:whatif", "received")
-                store.create(replace(case, timeline_length=0), replace(entry, seq=1), [], None)
+                add_case(store, replace(case, timeline_length=0), replace(entry, seq=1))
             else:
                 _apply(store, case.id, at, what, reason, escalation)
-        escalate_due(queue=store, repo=store, outbox=store, publisher=publisher, catalog=catalog,
+        escalate_due(queue=store, uow=FakeUnitOfWork(store), publisher=publisher, catalog=catalog,
                      escalation=escalation, as_of=now, limit=100_000)
         now += tick
     late = [{"at": c.created_at, "case_id": c.id, "kind": "late", "stage": c.clock.stage.value, "level": 0,
@@ -112,7 +117,7 @@ def simulate(items: list[dict[str, Any]], days: int, escalation: Escalation, cat
              "late_days": c.clock.late_on_arrival_days,
              "deadline_at": c.clock.deadline_at.isoformat() if c.clock.deadline_at else None,
              "recipients": late_recipients(c.unit_id or catalog.triage_unit, catalog, escalation)}
-            for c, _ in cases if c.clock.late_on_arrival]
+            for c, _ in cases if c.clock is not None and c.clock.late_on_arrival]
     return sorted(late + [{"at": e.occurred_at, "case_id": e.case_id, "kind": e.type.split(".")[1], **e.data}
                           for e in publisher.published], key=lambda s: s["at"])
 
@@ -132,7 +137,7 @@ def schedule(steps: list[dict[str, Any]], case_id: str, escalation: Escalation) 
     return "\n".join(lines)
 
 
-def report(steps: list[dict[str, Any]], catalog, escalation: Escalation) -> str:
+def report(steps: list[dict[str, Any]], catalog: Catalog, escalation: Escalation) -> str:
     by_unit: dict[str, dict[int, list[dict[str, Any]]]] = defaultdict(lambda: defaultdict(list))
     for step in steps:
         by_unit[step["unit_id"]][step["level"]].append(step)
@@ -146,7 +151,7 @@ def report(steps: list[dict[str, Any]], catalog, escalation: Escalation) -> str:
             for r in rows:
                 lines.append(f"    {indonesian_datetime(r['at'], escalation.rules):42} {r['kind']:9} "
                              f"{r['case_id']:14} {r['stage']:15} {r['delivery']}")
-    total = defaultdict(int)
+    total: defaultdict[str, int] = defaultdict(int)
     for step in steps:
         total[step["kind"]] += 1
     lines.append(f"total: {total['late']} late on arrival, {total['reminder']} reminders, "

@@ -1,7 +1,9 @@
 """FirestoreApiKeyStore: ``api_keys/{sha256 of the key}``; the plaintext is never stored."""
 from __future__ import annotations
 
+from collections.abc import Mapping
 from datetime import datetime
+from typing import Any
 
 from google.cloud import firestore
 
@@ -10,7 +12,7 @@ from shared.domain.api_keys import ApiKey
 API_KEYS = "api_keys"
 
 
-def _from_document(doc: dict) -> ApiKey:
+def _from_document(doc: Mapping[str, Any]) -> ApiKey:
     return ApiKey(doc["key_id"], doc["owner"], tuple(doc["scopes"]), doc["created_at"],
                   doc.get("unit_id"), doc.get("revoked_at"))
 
@@ -21,7 +23,7 @@ class FirestoreApiKeyStore:
 
     def find(self, digest: str) -> ApiKey | None:
         snap = self._keys.document(digest).get()
-        return _from_document(snap.to_dict()) if snap.exists else None
+        return _from_document(snap.to_dict() or {}) if snap.exists else None
 
     def add(self, digest: str, key: ApiKey) -> None:
         self._keys.document(digest).create({
@@ -35,4 +37,4 @@ class FirestoreApiKeyStore:
         return bool(docs)
 
     def list(self) -> list[ApiKey]:
-        return [_from_document(d.to_dict()) for d in self._keys.order_by("created_at").stream()]
+        return [_from_document(d.to_dict() or {}) for d in self._keys.order_by("created_at").stream()]

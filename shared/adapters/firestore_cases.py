@@ -1,29 +1,29 @@
-"""FirestoreCaseRepository and FirestoreOutbox: the case store on Firestore.
+"""FirestoreCaseRepository and FirestoreOutbox: reading the case store on Firestore.
 
-Writes are single atomic commits guarded by preconditions (create = must not
-exist; update = unchanged since read) instead of read-write transactions: contended
-transactions on one document stall for the emulator's lock timeout and abort (see
-docs/firestore-schema.md), while a precondition fails fast and tells us who won.
+Nothing here writes a case: every change is one batch of the unit of work
+(shared/adapters/firestore_uow.py), guarded by preconditions instead of read-write
+transactions (docs/firestore-schema.md). The outbox's sweep deletes published events.
 """
 from __future__ import annotations
 
 import base64
+import builtins
 import hashlib
 import json
 import re
+from collections.abc import Sequence
 from datetime import datetime
-from typing import Any, Sequence
+from typing import TYPE_CHECKING, Any
 
-from google.api_core import exceptions as gexc
 from google.cloud import firestore
 
-from shared.adapters.firestore_mapping import (case_from_document, case_to_document,
-                                               entry_from_document, entry_to_document,
-                                               private_reporter_document)
-from shared.domain.case import Case, CaseStatus, Entries, TimelineEntry, as_entries
+from shared.adapters.firestore_mapping import case_from_document, entry_from_document
+from shared.domain.case import Case, CaseStatus, TimelineEntry
 from shared.domain.events import DomainEvent
-from shared.ports import Conflict, InvalidPageToken, Page
+from shared.ports.cases import CaseRepository, InvalidPageToken, Page
+from shared.ports.events import Outbox
 
+Query = firestore.Query | firestore.CollectionReference  # a query being built
 _CASE_ID = re.compile(r"[A-Za-z0-9._-]{1,128}")
 CASES, TIMELINE, DELIVERIES, OUTBOX, PRIVATE = "cases", "timeline", "deliveries", "outbox", "private"
 
@@ -47,11 +47,11 @@ QUERY_SHAPES = (
 )
 
 
-def _delivery_key(source: str, delivery_id: str) -> str:
+def delivery_key(source: str, delivery_id: str) -> str:
     return hashlib.sha256(json.dumps([source, delivery_id]).encode()).hexdigest()
 
 
-def _outbox_document(event: DomainEvent, now: datetime) -> dict[str, Any]:
+def outbox_document(event: DomainEvent, now: datetime) -> dict[str, Any]:
     return {"type": event.type, "case_id": event.case_id, "occurred_at": event.occurred_at,
             "data": dict(event.data), "created_at": now}
 
@@ -65,54 +65,24 @@ class FirestoreCaseRepository:
 
     def get(self, case_id: str) -> Case | None:
         snap = self._case_ref(case_id).get()
-        return case_from_document(snap.id, snap.to_dict(), snap.update_time) if snap.exists else None
+        return case_from_document(snap.id, snap.to_dict() or {}, snap.update_time) if snap.exists else None
 
-    def timeline(self, case_id: str) -> list[TimelineEntry]:
+    def timeline(self, case_id: str) -> builtins.list[TimelineEntry]:
         docs = self._case_ref(case_id).collection(TIMELINE).order_by("seq").stream()
-        return [entry_from_document(d.to_dict()) for d in docs]
+        return [entry_from_document(d.to_dict() or {}) for d in docs]
+
+    def get_many(self, case_ids: Sequence[str]) -> dict[str, Case]:
+        refs = [self._case_ref(i) for i in case_ids]
+        return {s.id: case_from_document(s.id, s.to_dict() or {}, s.update_time)
+                for s in self._db.get_all(refs) if s.exists} if refs else {}
 
     def case_for_delivery(self, source: str, delivery_id: str) -> str | None:
-        snap = self._db.collection(DELIVERIES).document(_delivery_key(source, delivery_id)).get()
+        snap = self._db.collection(DELIVERIES).document(delivery_key(source, delivery_id)).get()
         return snap.get("case_id") if snap.exists else None
-
-    def create(self, case: Case, entry: TimelineEntry, events: Sequence[DomainEvent],
-               delivery_id: str | None) -> None:
-        batch = self._db.batch()
-        ref = self._case_ref(case.id)
-        batch.create(ref, case_to_document(case))
-        private = private_reporter_document(case)
-        if private:
-            batch.create(ref.collection(PRIVATE).document("reporter"), private)
-        if delivery_id:
-            batch.create(self._db.collection(DELIVERIES).document(_delivery_key(case.source, delivery_id)),
-                         {"source": case.source, "case_id": case.id, "created_at": case.created_at})
-        self._stage(batch, ref, entry, events, case.created_at)
-        try:
-            batch.commit()
-        except (gexc.AlreadyExists, gexc.Conflict) as exc:
-            raise Conflict(str(exc)) from exc
-
-    def update(self, case: Case, entry: Entries, events: Sequence[DomainEvent]) -> None:
-        batch = self._db.batch()
-        ref = self._case_ref(case.id)
-        document = case_to_document(case)
-        option = self._db.write_option(last_update_time=case.version)
-        batch.update(ref, {k: v for k, v in document.items() if k not in ("created_at",)}, option=option)
-        self._stage(batch, ref, entry, events, case.updated_at or case.created_at)
-        try:
-            batch.commit()
-        except (gexc.FailedPrecondition, gexc.AlreadyExists, gexc.Conflict, gexc.Aborted) as exc:
-            raise Conflict(str(exc)) from exc
-
-    def _stage(self, batch, ref, entry: Entries, events: Sequence[DomainEvent], now: datetime) -> None:
-        for one in as_entries(entry):
-            batch.create(ref.collection(TIMELINE).document(one.id), entry_to_document(one))
-        for event in events:
-            batch.create(self._db.collection(OUTBOX).document(event.id), _outbox_document(event, now))
 
     def list(self, *, unit_id: str | None, status: CaseStatus | None, page_size: int,
              page_token: str | None) -> Page:
-        query = self._db.collection(CASES)
+        query: Query = self._db.collection(CASES)
         if unit_id:
             query = query.where(filter=firestore.FieldFilter("unit_id", "==", unit_id))
         if status:
@@ -121,14 +91,14 @@ class FirestoreCaseRepository:
         if page_token:
             query = query.start_after(self._cursor(page_token))
         docs = list(query.limit(page_size + 1).stream())
-        cases = [case_from_document(d.id, d.to_dict(), d.update_time) for d in docs[:page_size]]
+        cases = [case_from_document(d.id, d.to_dict() or {}, d.update_time) for d in docs[:page_size]]
         more = len(docs) > page_size
         return Page(cases, self._token(cases[-1].id) if more else None)
 
     def list_for_unit(self, *, unit_id: str | None, status: CaseStatus | None, category: str | None,
                       due_before: datetime | None, page_size: int, page_token: str | None) -> Page:
         """A unit's work list: newest first, or by deadline when ``due_before`` is given."""
-        query = self._db.collection(CASES)
+        query: Query = self._db.collection(CASES)
         for name, value in (("unit_id", unit_id), ("status", status.value if status else None),
                             ("category", category)):
             if value is not None:
@@ -141,12 +111,12 @@ class FirestoreCaseRepository:
         if page_token:
             query = query.start_after(self._cursor(page_token))
         docs = list(query.limit(page_size + 1).stream())
-        cases = [case_from_document(d.id, d.to_dict(), d.update_time) for d in docs[:page_size]]
+        cases = [case_from_document(d.id, d.to_dict() or {}, d.update_time) for d in docs[:page_size]]
         return Page(cases, self._token(cases[-1].id) if len(docs) > page_size else None)
 
     def search(self, *, category: str | None, statuses: Sequence[CaseStatus] | None,
-               created_from: datetime, created_to: datetime, limit: int) -> list[Case]:
-        query = self._db.collection(CASES)
+               created_from: datetime, created_to: datetime, limit: int) -> builtins.list[Case]:
+        query: Query = self._db.collection(CASES)
         if category:
             query = query.where(filter=firestore.FieldFilter("category", "==", category))
         if statuses:
@@ -154,7 +124,7 @@ class FirestoreCaseRepository:
         query = (query.where(filter=firestore.FieldFilter("created_at", ">=", created_from))
                  .where(filter=firestore.FieldFilter("created_at", "<=", created_to))
                  .order_by("created_at", direction=firestore.Query.DESCENDING).limit(limit))
-        return [case_from_document(d.id, d.to_dict(), d.update_time) for d in query.stream()]
+        return [case_from_document(d.id, d.to_dict() or {}, d.update_time) for d in query.stream()]
 
     def _cursor(self, token: str):
         try:
@@ -181,8 +151,13 @@ class FirestoreOutbox:
         query = (self._db.collection(OUTBOX)
                  .where(filter=firestore.FieldFilter("created_at", "<", created_before))
                  .order_by("created_at").limit(limit))
-        return [DomainEvent(d.id, (doc := d.to_dict())["type"], doc["case_id"], doc["occurred_at"],
+        return [DomainEvent(d.id, (doc := d.to_dict() or {})["type"], doc["case_id"], doc["occurred_at"],
                             doc.get("data") or {}) for d in query.stream()]
 
     def remove(self, event_id: str) -> None:
         self._db.collection(OUTBOX).document(event_id).delete()
+
+
+if TYPE_CHECKING:  # the adapters implement the ports' Protocols: drift fails mypy
+    def _conforms(repo: FirestoreCaseRepository, outbox: FirestoreOutbox) -> tuple[CaseRepository, Outbox]:
+        return repo, outbox

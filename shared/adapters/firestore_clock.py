@@ -3,7 +3,8 @@ The case document also carries `next_due_at` and `escalation_level` at the top l
 copies of the clock's, so the escalation tick and the digest can query them."""
 from __future__ import annotations
 
-from typing import Any, Mapping
+from collections.abc import Mapping
+from typing import Any
 
 from shared.domain.clock.deadlines import CaseClock, Stage
 
@@ -23,7 +24,8 @@ def clock_to_map(clock: CaseClock | None) -> dict[str, Any] | None:
 def clock_from_map(raw: Mapping[str, Any] | None) -> CaseClock | None:
     if not raw:
         return None
-    return CaseClock(**{k: raw.get(k) for k in _INSTANTS}, sla_days=int(raw["sla_days"]),
+    instants: dict[str, Any] = {k: raw.get(k) for k in _INSTANTS}  # Firestore timestamps, or absent
+    return CaseClock(**instants, sla_days=int(raw["sla_days"]),
                      stage=Stage(raw["stage"]), top_level=int(raw["top_level"]), level=int(raw.get("level", 0)),
                      reminded=bool(raw.get("reminded")), pause_reason=raw.get("pause_reason"),
                      paused_days=int(raw.get("paused_days", 0)),

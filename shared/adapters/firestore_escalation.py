@@ -30,7 +30,7 @@ class FirestoreDueCases:
                  .where(filter=firestore.FieldFilter("status", "in", statuses))
                  .where(filter=firestore.FieldFilter(field, "<=", until))
                  .order_by(field).limit(limit))
-        cases = [case_from_document(d.id, d.to_dict(), d.update_time) for d in query.stream()]
+        cases = [case_from_document(d.id, d.to_dict() or {}, d.update_time) for d in query.stream()]
         self.documents_read += len(cases)
         return cases
 

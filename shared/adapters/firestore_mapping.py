@@ -1,7 +1,8 @@
 """Case <-> Firestore document. The schema is written down in docs/firestore-schema.md."""
 from __future__ import annotations
 
-from typing import Any, Mapping
+from collections.abc import Mapping
+from typing import Any
 
 from shared.adapters.firestore_clock import clock_fields, clock_from_map
 from shared.domain.case import Case, CaseStatus, Reporter, TimelineEntry

@@ -52,7 +52,7 @@ class FirestoreReportSource:
             filter=FieldFilter("at", ">=", period.start)).order_by("at")
         for snap in timeline.stream():
             self.reads += 1
-            doc = snap.to_dict()
+            doc = snap.to_dict() or {}
             entries[snap.reference.parent.parent.id].append(
                 TimelineEntry(doc["seq"], doc["at"], doc["actor"], doc["action"], doc.get("detail") or {}))
         stray = [col.document(case_id) for case_id in entries if case_id not in cases]

@@ -3,37 +3,44 @@
 module changes and nothing else does.
 
 Every call retries transient failures (network errors, timeouts, 5xx, 429, unreadable
-JSON) with exponential backoff and full jitter, honouring ``Retry-After``; a wait
-longer than ``max_retry_after`` is not slept through but raised, so the caller can stop
-its run and leave the rest to the next tick. The token is sent, never logged.
+JSON) on a ``RetryPolicy`` (shared/delivery/policy.py: short jittered exponential
+backoff), honouring ``Retry-After`` in both its forms; a wait longer than the policy's
+``max_retry_after`` is not slept through but raised, so the caller can stop its run and
+leave the rest to the next tick (the push records it on the item). The token is sent,
+never logged.
 """
 from __future__ import annotations
 
 import random
 import time
-from dataclasses import dataclass
+from collections.abc import Callable, Mapping
 from datetime import datetime
-from typing import Any, Callable, Mapping
+from typing import Any
 
 import requests
 
 from shared import logs
+from shared.adapters.clock import SystemClock
+from shared.delivery.policy import RetryPolicy, parse_retry_after
 from shared.domain.integrations.lapor import Disposition, FollowUp, Report
-from shared.ports import LaporAuthError, LaporRejected, LaporUnavailable, ReportPage
+from shared.ports import Clock, LaporAuthError, LaporRejected, LaporUnavailable, ReportPage
 
 API = "/api/v1"
-
-
-@dataclass(frozen=True)
-class RetryPolicy:
-    attempts: int = 4            # tries per call, the first included
-    base_seconds: float = 0.5
-    cap_seconds: float = 8.0
-    max_retry_after: float = 30.0
+# Tries per call, the first included, 0.5 s doubling up to 8 s; a Retry-After over 30 s
+# is raised rather than slept through.
+CALL_RETRY = RetryPolicy(max_attempts=4, base_seconds=0.5, cap_seconds=8.0, max_retry_after=30.0)
 
 
 def _time(value: str | None) -> datetime | None:
     return datetime.fromisoformat(value.replace("Z", "+00:00")) if value else None
+
+
+def _instant(value: str | None) -> datetime:
+    """A date the contract requires: absent or empty is a malformed answer (ValueError)."""
+    when = _time(value)
+    if when is None:
+        raise ValueError("a required date is missing")
+    return when
 
 
 def report_from_wire(raw: Mapping[str, Any]) -> Report:
@@ -41,7 +48,7 @@ def report_from_wire(raw: Mapping[str, Any]) -> Report:
     place, who = raw.get("lokasi") or {}, raw.get("pelapor")
     return Report(
         tracking_id=str(raw["tracking_id"]), version=int(raw["versi"]), title=str(raw["judul"]),
-        content=str(raw["isi"]), status=str(raw["status"]), created_at=_time(raw["tanggal_lapor"]),
+        content=str(raw["isi"]), status=str(raw["status"]), created_at=_instant(raw["tanggal_lapor"]),
         disposed_at=_time(raw.get("tanggal_disposisi")), updated_at=_time(raw.get("diperbarui")),
         category=raw.get("kategori"), kelurahan=place.get("kelurahan"), address=place.get("alamat"),
         anonymous=bool(raw.get("anonim")), secret=bool(raw.get("rahasia")),
@@ -52,7 +59,7 @@ def report_from_wire(raw: Mapping[str, Any]) -> Report:
 
 def _follow_up(raw: Mapping[str, Any]) -> FollowUp:
     """``sub_instansi`` (the unit account that wrote it) and ``client_ref`` (echoed for Sigap's own) may be absent."""
-    return FollowUp(str(raw["id"]), str(raw["oleh"]), str(raw["isi"]), _time(raw["tanggal"]),
+    return FollowUp(str(raw["id"]), str(raw["oleh"]), str(raw["isi"]), _instant(raw["tanggal"]),
                     account=_text(raw.get("sub_instansi")), client_ref=_text(raw.get("client_ref")))
 
 
@@ -60,7 +67,7 @@ def _disposition(raw: Mapping[str, Any] | None) -> Disposition | None:
     """``disposisi``: absent or null when the report sits with the city's instansi itself."""
     if not raw:
         return None
-    return Disposition(str(raw["sub_instansi"]), _time(raw["tanggal"]), client_ref=_text(raw.get("client_ref")))
+    return Disposition(str(raw["sub_instansi"]), _instant(raw["tanggal"]), client_ref=_text(raw.get("client_ref")))
 
 
 def _text(value: Any) -> str | None:
@@ -79,13 +86,13 @@ def complaint_to_wire(complaint: Mapping[str, Any], client_ref: str) -> dict[str
 
 
 class HttpLaporClient:
-    def __init__(self, base_url: str, token: str, *, timeout: float = 10.0, retry: RetryPolicy = RetryPolicy(),
+    def __init__(self, base_url: str, token: str, *, timeout: float = 10.0, retry: RetryPolicy = CALL_RETRY,
                  session: requests.Session | None = None, sleep: Callable[[float], None] = time.sleep,
-                 rng: random.Random | None = None):
+                 rng: random.Random | None = None, clock: Clock | None = None):
         self._base, self._timeout, self._retry = base_url.rstrip("/") + API, timeout, retry
         self._session = session or requests.Session()
         self._session.headers.update({"Authorization": f"Bearer {token}", "Accept": "application/json"})
-        self._sleep, self._rng = sleep, rng or random.Random()
+        self._sleep, self._rng, self._clock = sleep, rng or random.Random(), clock or SystemClock()
         self.calls = 0  # HTTP requests made, retries included (benchmarks read it)
 
     def __repr__(self) -> str:  # never show the token
@@ -132,19 +139,18 @@ class HttpLaporClient:
 
     # ---- transport, retries ---------------------------------------------------------
     def _call(self, operation: str, method: str, path: str, **kwargs: Any) -> dict[str, Any]:
-        policy = self._retry
-        for attempt in range(1, policy.attempts + 1):
+        policy, attempt = self._retry, 0
+        while True:
+            attempt += 1
             try:
                 return self._once(operation, method, path, **kwargs)
             except LaporUnavailable as exc:
-                if attempt == policy.attempts or (exc.retry_after or 0) > policy.max_retry_after:
+                if policy.exhausted(attempt) or (exc.retry_after or 0) > policy.max_retry_after:
                     raise
-                ceiling = min(policy.cap_seconds, policy.base_seconds * 2 ** (attempt - 1))
-                wait = max(self._rng.uniform(ceiling / 2, ceiling), exc.retry_after or 0.0)
+                wait = policy.wait(attempt, exc.retry_after, self._rng)
                 logs.warning("lapor: call failed; retrying", operation=operation, attempt=attempt,
                              status=exc.status, error=str(exc)[:120], wait_seconds=round(wait, 2))
                 self._sleep(wait)
-        raise AssertionError("unreachable")
 
     def _once(self, operation: str, method: str, path: str, **kwargs: Any) -> dict[str, Any]:
         self.calls += 1
@@ -157,7 +163,8 @@ class HttpLaporClient:
             raise LaporAuthError(f"{operation}: the platform refused the token ({status})", status=status)
         if status == 429 or status >= 500:
             raise LaporUnavailable(f"{operation}: HTTP {status}", status=status,
-                                   retry_after=_retry_after(response.headers.get("Retry-After")))
+                                   retry_after=parse_retry_after(response.headers.get("Retry-After"),
+                                                                 self._clock.now()))
         try:
             body = response.json()
         except ValueError:
@@ -169,9 +176,3 @@ class HttpLaporClient:
             raise LaporUnavailable(f"{operation}: the answer is not a JSON object", status=status)
         return body
 
-
-def _retry_after(value: str | None) -> float | None:
-    try:
-        return max(0.0, float(value)) if value else None
-    except ValueError:
-        return None  # an HTTP date: fall back to our own backoff

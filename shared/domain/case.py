@@ -3,10 +3,11 @@ from __future__ import annotations
 
 import hashlib
 import json
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from datetime import datetime
 from enum import Enum
-from typing import Any, Mapping, Sequence
+from typing import Any
 
 from shared.domain.clock.deadlines import CaseClock
 
@@ -122,12 +123,12 @@ class Case:
     def next_entry(self, at: datetime, actor: str, action: str, **detail: Any) -> TimelineEntry:
         return TimelineEntry(self.timeline_length + 1, at, actor, action, detail)
 
-    def with_entry(self, at: datetime, actor: str, action: str, **detail: Any) -> tuple["Case", TimelineEntry]:
+    def with_entry(self, at: datetime, actor: str, action: str, **detail: Any) -> tuple[Case, TimelineEntry]:
         """The next timeline entry, and the case counting it (for changes that write several)."""
         entry = self.next_entry(at, actor, action, **detail)
         return replace(self, timeline_length=entry.seq, updated_at=at), entry
 
-    def moved_to(self, status: CaseStatus, at: datetime, entry: TimelineEntry, **changes: Any) -> "Case":
+    def moved_to(self, status: CaseStatus, at: datetime, entry: TimelineEntry, **changes: Any) -> Case:
         if not can_transition(self.status, status):
             raise TransitionNotAllowed(self.status, status)
         return replace(self, status=status, updated_at=at, timeline_length=entry.seq, **changes)

@@ -6,9 +6,10 @@ naming the file, the entry and the problem.
 """
 from __future__ import annotations
 
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from functools import cached_property
-from typing import Any, Iterable, Mapping
+from typing import Any
 
 UNIT_KINDS = ("opd", "kecamatan", "kelurahan", "setda", "walikota")
 LOCATION_UNIT = "@kelurahan"  # default_unit of a category routed to the complaint's kelurahan

@@ -1,9 +1,10 @@
 """Events Sigap announces. Past tense; they carry identifiers, never personal data."""
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import datetime
-from typing import Any, Mapping
+from typing import Any
 
 COMPLAINT_RECEIVED = "complaint.received"
 COMPLAINT_ASSIGNED = "complaint.assigned"

@@ -5,7 +5,8 @@ Scheduled ticks need only ``logs.reported``."""
 from __future__ import annotations
 
 import functools
-from typing import Any, Callable
+from collections.abc import Callable
+from typing import Any
 
 from shared import logs
 from shared.entrypoints.messages import BadMessage, event_message

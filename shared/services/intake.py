@@ -6,9 +6,10 @@ from dataclasses import dataclass, replace
 from shared import logs
 from shared.domain.case import Case, CaseStatus, Reporter, case_id_for
 from shared.domain.events import COMPLAINT_RECEIVED, DomainEvent
-from shared.ports import CaseRepository, Clock, Conflict, EventPublisher, Outbox
-from shared.web.schemas import ComplaintIn
+from shared.ports import CaseReader, Clock, Conflict, EventPublisher
 from shared.services.outbox import announce
+from shared.unit_of_work import UnitOfWork
+from shared.web.schemas import ComplaintIn
 
 
 @dataclass(frozen=True)
@@ -37,11 +38,10 @@ def _new_case(complaint: ComplaintIn, source: str, clock: Clock) -> Case:
     )
 
 
-def receive_complaint(complaint: ComplaintIn, *, source: str, delivery_id: str | None,
-                      repo: CaseRepository, outbox: Outbox, publisher: EventPublisher,
-                      clock: Clock) -> Receipt:
-    """Stores the case, its timeline and its ``complaint.received`` event in one atomic
-    write keyed by (source, external_id) and by the delivery id, then announces it.
+def receive_complaint(complaint: ComplaintIn, *, source: str, delivery_id: str | None, uow: UnitOfWork,
+                      publisher: EventPublisher, clock: Clock) -> Receipt:
+    """Stores the case, its timeline and its ``complaint.received`` event in one commit
+    keyed by (source, external_id) and by the delivery id, then announces it.
 
     A repeat, sequential or concurrent, loses the create and answers with the case
     that won: nothing is written twice and nothing is published twice.
@@ -52,18 +52,21 @@ def receive_complaint(complaint: ComplaintIn, *, source: str, delivery_id: str |
     case = replace(case, timeline_length=entry.seq)
     event = DomainEvent(f"{case.id}.received", COMPLAINT_RECEIVED, case.id, case.created_at,
                         {"source": source})
-    try:
-        repo.create(case, entry, [event], delivery_id)
-    except Conflict:
-        return _existing(case.id, source, delivery_id, repo)
+    with uow:
+        uow.cases.add(case, entry, delivery_id=delivery_id)
+        uow.add_events([event])
+        try:
+            done = uow.commit()
+        except Conflict:
+            return _existing(case.id, source, delivery_id, uow.cases)
     logs.info("case received", case_id=case.id, source=source, delivery_id=delivery_id)
-    announce([event], outbox=outbox, publisher=publisher)
+    announce(done.events, outbox=uow.outbox, publisher=publisher)
     return Receipt(case.id, case.status, created=True)
 
 
-def _existing(case_id: str, source: str, delivery_id: str | None, repo: CaseRepository) -> Receipt:
-    winner = (delivery_id and repo.case_for_delivery(source, delivery_id)) or case_id
-    stored = repo.get(winner)
+def _existing(case_id: str, source: str, delivery_id: str | None, cases: CaseReader) -> Receipt:
+    winner = (delivery_id and cases.case_for_delivery(source, delivery_id)) or case_id
+    stored = cases.get(winner)
     if stored is None:  # the conflict was on another document of a write that then failed
         raise Conflict(f"case {winner} not found after a conflicting create")
     logs.info("duplicate complaint delivery", case_id=winner, source=source, delivery_id=delivery_id)

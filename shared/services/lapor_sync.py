@@ -13,10 +13,11 @@ from __future__ import annotations
 import contextvars
 import time
 import uuid
+from collections.abc import Sequence
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, replace
 from datetime import datetime
-from typing import Sequence
+from typing import Any
 
 from shared import logs
 from shared.domain.catalog import Catalog
@@ -26,6 +27,7 @@ from shared.domain.integrations.lapor import Report, case_from_report, case_id_f
 from shared.domain.integrations.lapor_changes import apply_report, arrival_entries, state_of
 from shared.ports import Clock, Conflict, EventPublisher, LaporClient, LaporError, LaporStore, Lease, Outbox, PageChange
 from shared.services.outbox import announce
+from shared.unit_of_work import UnitOfWork
 
 PULL = "pull"
 ACTOR = "lapor"
@@ -49,13 +51,14 @@ class SyncRun:
     cursor: str | None = None
 
 
-def sync_from_lapor(*, client: LaporClient, store: LaporStore, outbox: Outbox, publisher: EventPublisher,
+def sync_from_lapor(*, client: LaporClient, store: LaporStore, uow: UnitOfWork, publisher: EventPublisher,
                     clock: Clock, catalog: Catalog, rules: ClockRules | None = None,
                     limits: SyncLimits = SyncLimits(), owner: str | None = None) -> SyncRun:
-    """``catalog`` maps LAPOR! accounts to units (dispositions); ``rules`` moves the clocks
-    of cases answered or resolved on LAPOR! (None: escalation not configured)."""
+    """``store`` holds the lease, ``uow`` stores each page with its cursor; ``catalog`` maps
+    LAPOR! accounts to units (dispositions); ``rules`` moves the clocks of cases answered
+    or resolved on LAPOR! (None: escalation not configured)."""
     run, started = SyncRun(), time.monotonic()
-    lease = store.claim(PULL, owner or uuid.uuid4().hex, clock.now(), limits.lease_seconds)
+    lease: Lease | None = store.claim(PULL, owner or uuid.uuid4().hex, clock.now(), limits.lease_seconds)
     if lease is None:
         logs.info("lapor sync: another run holds the lease; nothing to do")
         return SyncRun(outcome="busy")
@@ -76,9 +79,8 @@ def sync_from_lapor(*, client: LaporClient, store: LaporStore, outbox: Outbox, p
                       cursor=run.cursor, status=exc.status, error=str(exc)[:200], kind=type(exc).__name__)
                 break
             if page.reports:
-                lease = _store(page.reports, page.next_cursor, lease, store=store, outbox=outbox,
-                               publisher=publisher, clock=clock, run=run, attempts=limits.page_attempts,
-                               catalog=catalog, rules=rules)
+                lease = _store(page.reports, page.next_cursor, lease, uow=uow, publisher=publisher, clock=clock,
+                               run=run, attempts=limits.page_attempts, catalog=catalog, rules=rules)
                 if lease is None:
                     run.outcome = "lease-lost"
                     break
@@ -99,9 +101,10 @@ def sync_from_lapor(*, client: LaporClient, store: LaporStore, outbox: Outbox, p
     return run
 
 
-def _store(reports: Sequence[Report], cursor: str | None, lease: Lease, *, store: LaporStore, outbox: Outbox,
+def _store(reports: Sequence[Report], cursor: str | None, lease: Lease, *, uow: UnitOfWork,
            publisher: EventPublisher, clock: Clock, run: SyncRun, attempts: int, catalog: Catalog,
            rules: ClockRules | None) -> Lease | None:
+    """Stores the page and moves the cursor in one commit; None when it could not (lease lost)."""
     latest: dict[str, Report] = {}
     for report in reports:  # the same report twice on a page, or out of order: keep the newest
         if report.tracking_id not in latest or report.version > latest[report.tracking_id].version:
@@ -111,31 +114,39 @@ def _store(reports: Sequence[Report], cursor: str | None, lease: Lease, *, store
     blind = all(r.version == 1 and not r.client_ref for r in latest.values())
     for attempt in range(1, attempts + 1 + blind):
         now = clock.now()
-        existing = {} if blind else store.cases([case_id_for_report(latest[t]) for t in sorted(latest)])
-        new: list[PageChange] = []
-        changed: list[PageChange] = []
-        unchanged = 0
-        for tracking_id in sorted(latest):
-            report = latest[tracking_id]
-            case = existing.get(case_id_for_report(report))
-            if case is None:
-                new.append(_created(report, now))
-            elif is_newer(report, case):
-                changed.append(apply_report(case, report, catalog, rules, now))
-            else:
-                unchanged += 1
-        try:
-            lease = store.store_page(lease, cursor, new, changed)
-        except Conflict:  # a case exists or changed under us (re-read and retry), or the lease was taken over
-            if not blind:
-                logs.warning("lapor sync: page write lost a race; re-reading", attempt=attempt, cursor=cursor)
-            blind = False
-            continue
+        with uow:
+            existing = {} if blind else uow.cases.get_many([case_id_for_report(latest[t]) for t in sorted(latest)])
+            new: list[PageChange] = []
+            changed: list[PageChange] = []
+            unchanged = 0
+            for tracking_id in sorted(latest):
+                report = latest[tracking_id]
+                case = existing.get(case_id_for_report(report))
+                if case is None:
+                    new.append(_created(report, now))
+                elif is_newer(report, case):
+                    changed.append(apply_report(case, report, catalog, rules, now))
+                else:
+                    unchanged += 1
+            for case, entries, events in new:
+                uow.cases.add(case, entries)
+                uow.add_events(events)
+            for case, entries, events in changed:
+                uow.cases.update(case, entries)
+                uow.add_events(events)
+            uow.move_cursor(lease, cursor)
+            try:
+                done = uow.commit()
+            except Conflict:  # a case exists or changed under us (re-read and retry), or the lease was taken over
+                if not blind:
+                    logs.warning("lapor sync: page write lost a race; re-reading", attempt=attempt, cursor=cursor)
+                blind = False
+                continue
         run.created += len(new)
         run.updated += len(changed)
         run.unchanged += unchanged
-        _announce([event for _, _, events in [*new, *changed] for event in events], outbox, publisher)
-        return lease
+        _announce(list(done.events), uow.outbox, publisher)
+        return done.lease
     logs.error("lapor sync: a page could not be stored (lease lost?); the next tick retries it", cursor=cursor)
     return None
 
@@ -166,7 +177,7 @@ def _announce(events: list[DomainEvent], outbox: Outbox, publisher: EventPublish
             future.result()
 
 
-def alert(publisher: EventPublisher, clock: Clock, message: str, staff_message: str, **fields) -> None:
+def alert(publisher: EventPublisher, clock: Clock, message: str, staff_message: str, **fields: Any) -> None:
     """ERROR log (English) and an ``integration.alert`` event whose ``message`` city staff read (Indonesian).
     Fields are identifiers and outcomes only."""
     logs.error(message, **fields)

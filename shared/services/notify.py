@@ -1,16 +1,19 @@
-"""notify: events become messages to the people concerned, each recorded and sent
-once through the delivery engine (claims, per-channel concurrency, retries, parking)."""
+"""notify: events become messages to the people concerned, each recorded once in the
+notification store and sent through the one delivery engine (shared/delivery/: claims,
+per-channel concurrency, retries, parking), with each channel as a destination."""
 from __future__ import annotations
 
 import hashlib
-from typing import Any, Mapping
+from collections.abc import Mapping
+from typing import Any
 
 from shared import logs
+from shared.delivery.state import Delivery
 from shared.domain.catalog import Catalog
 from shared.domain.clock.escalation import Escalation, indonesian_datetime
-from shared.domain.integrations.notifications import messages, recipients_for, text_for
-from shared.domain.integrations.webhooks import Delivery
-from shared.ports import CaseRepository, Clock
+from shared.domain.integrations.notifications import channel_id, messages, recipients_for, text_for
+from shared.ports import CaseRepository, Clock, EventPublisher
+from shared.ports.notifications import NotificationStore
 
 NOTIFY_TOPIC = "notification-deliveries"  # a message here wakes the notification worker
 SUBJECTS = {"complaint.assigned": "Laporan baru", "complaint.triaged": "Laporan menunggu triase",
@@ -26,9 +29,9 @@ def _deadline_text(case_id: str, repo: CaseRepository, escalation: Escalation) -
     return indonesian_datetime(case.clock.deadline_at, escalation.rules)
 
 
-def queue_notifications(event: Mapping[str, Any], *, store: Any, publisher: Any, clock: Clock, catalog: Catalog,
-                        escalation: Escalation, repo: CaseRepository, link_base: str,
-                        channels: frozenset[str] | None = None) -> int:
+def queue_notifications(event: Mapping[str, Any], *, store: NotificationStore, publisher: EventPublisher,
+                        clock: Clock, catalog: Catalog, escalation: Escalation, repo: CaseRepository,
+                        link_base: str, channels: frozenset[str] | None = None) -> int:
     """Plans the messages an event calls for and records each once; a redelivered event
     records nothing new. Only ``channels`` that are configured are planned. Returns how
     many were queued."""
@@ -48,7 +51,7 @@ def queue_notifications(event: Mapping[str, Any], *, store: Any, publisher: Any,
                    "data": {"address": message.address, "name": message.name, "text": message.text,
                             "subject": f"[Sigap] {SUBJECTS.get(event['type'], 'Pemberitahuan')} {case_id}".strip(),
                             "link": link}}
-        delivery = Delivery(f"{event['id']}~{message.channel}-{key}", f"notify-{message.channel}", event["id"],
+        delivery = Delivery(f"{event['id']}~{message.channel}-{key}", channel_id(message.channel), event["id"],
                             event["type"], payload, now, next_attempt_at=now)
         created += store.create_delivery(delivery)
     if created:

@@ -2,8 +2,8 @@
 and swept on a schedule so a crash between the two loses nothing."""
 from __future__ import annotations
 
+from collections.abc import Sequence
 from datetime import timedelta
-from typing import Sequence
 
 from shared import logs
 from shared.domain.events import DomainEvent

@@ -2,17 +2,17 @@
 from __future__ import annotations
 
 from datetime import datetime
-from typing import Any, Protocol
+from typing import Any
 
+from shared.domain.clock.escalation import Escalation
 from shared.domain.reports import patterns
-from shared.domain.reports.figures import CaseFacts, Period, compute_figures
+from shared.domain.reports.figures import Period, compute_figures
+from shared.ports.reports import ReportSource
+
+__all__ = ["ReportSource", "build_report"]  # ReportSource is a port (shared/ports/reports.py)
 
 
-class ReportSource(Protocol):
-    def facts(self, period: Period, now: datetime) -> list[CaseFacts]: ...
-
-
-def build_report(source: ReportSource, period: Period, now: datetime, escalation: Any) -> dict[str, Any]:
+def build_report(source: ReportSource, period: Period, now: datetime, escalation: Escalation) -> dict[str, Any]:
     facts = source.facts(period, now)
     cal = escalation.rules.calendar
     report = compute_figures(facts, period, now, escalation.rules.policy, cal)

@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 from dataclasses import asdict, replace
+from datetime import datetime
 
 from shared import logs
 from shared.domain.case import Case, CaseStatus, TimelineEntry
@@ -12,13 +13,14 @@ from shared.domain.events import COMPLAINT_ASSIGNED, COMPLAINT_LATE, COMPLAINT_T
 from shared.domain.integrations.lapor import SOURCE, OutboxItem, dispose_item
 from shared.domain.integrations.lapor_changes import adopt_history
 from shared.domain.routing import Location, RoutingDecision, RoutingRules, route
-from shared.ports import CaseRepository, Clock, Conflict, EventPublisher, LaporStore, Outbox
+from shared.ports import Clock, Conflict, EventPublisher
 from shared.services.outbox import announce
+from shared.unit_of_work import UnitOfWork
 
 
-def route_case(case_id: str, *, repo: CaseRepository, outbox: Outbox, publisher: EventPublisher,
-               catalog: Catalog, rules: RoutingRules, clock: Clock, escalation: Escalation | None = None,
-               lapor: LaporStore | None = None) -> str:
+def route_case(case_id: str, *, uow: UnitOfWork, publisher: EventPublisher, catalog: Catalog,
+               rules: RoutingRules, clock: Clock, escalation: Escalation | None = None,
+               tell_lapor: bool = False) -> str:
     """Routes the case once. Returns the outcome: 'assigned', 'triage', 'already-routed'
     or 'missing'. A redelivered or concurrent event finds the case routed and changes
     nothing; a lost optimistic write raises so the event is redelivered. With
@@ -26,11 +28,35 @@ def route_case(case_id: str, *, repo: CaseRepository, outbox: Outbox, publisher:
 
     A report from LAPOR! keeps what happened there: a disposition made on LAPOR! decides
     the unit (rule ``lapor_disposition``), its national status and first answer give the
-    case its status and clock, and, with ``lapor``, Sigap's decision goes back to LAPOR!
-    as a disposition to the unit's account, in the same commit. A case Sigap first sees
-    past its running deadline is flagged late on arrival and its unit and the coordinator
-    are told once (``complaint.late``)."""
-    case = repo.get(case_id)
+    case its status and clock, and, with ``tell_lapor``, Sigap's decision goes back to
+    LAPOR! as a disposition to the unit's account, in the same commit. A case Sigap first
+    sees past its running deadline is flagged late on arrival and its unit and the
+    coordinator are told once (``complaint.late``)."""
+    with uow:
+        staged = _route(case_id, uow, catalog, rules, clock, escalation, tell_lapor)
+        if isinstance(staged, str):
+            return staged
+        routed, decision = staged
+        try:
+            done = uow.commit()
+        except Conflict:
+            current = uow.cases.get(case_id)
+            if current is not None and current.status is not CaseStatus.RECEIVED:
+                logs.info("route: lost the race to a concurrent delivery", case_id=case_id)
+                return "already-routed"
+            raise
+    logs.info("case routed", case_id=case_id, status=routed.status.value, unit_id=decision.unit_id,
+              category=decision.category, rule=decision.rule, confidence=decision.confidence,
+              late_on_arrival_days=routed.clock.late_on_arrival_days if routed.clock else None)
+    announce(done.events, outbox=uow.outbox, publisher=publisher)
+    return decision.status
+
+
+def _route(case_id: str, uow: UnitOfWork, catalog: Catalog, rules: RoutingRules, clock: Clock,
+           escalation: Escalation | None, tell_lapor: bool) -> tuple[Case, RoutingDecision] | str:
+    """Stages the routed case with its entries, events and LAPOR! items, or answers the
+    outcome when there is nothing to route."""
+    case = uow.cases.get(case_id)
     if case is None:
         logs.error("route: case not found; event dropped", case_id=case_id)
         return "missing"
@@ -60,27 +86,15 @@ def route_case(case_id: str, *, repo: CaseRepository, outbox: Outbox, publisher:
     if case.source == SOURCE:
         routed, history = adopt_history(routed, escalation.rules if escalation else None, now)
         entries += history
-    if escalation is not None:
-        routed, late = _late_on_arrival(routed, now, catalog, escalation)
-        entries += late[:1]
-        events += late[1:]
-    items = _disposition(routed, entries[0].seq, now, catalog)
-    try:
-        if lapor is not None and items:
-            lapor.commit_change(routed, entries, events, items)
-        else:
-            repo.update(routed, entries, events)
-    except Conflict:
-        current = repo.get(case_id)
-        if current is not None and current.status is not CaseStatus.RECEIVED:
-            logs.info("route: lost the race to a concurrent delivery", case_id=case_id)
-            return "already-routed"
-        raise
-    logs.info("case routed", case_id=case_id, status=routed.status.value, unit_id=decision.unit_id,
-              category=decision.category, rule=decision.rule, confidence=decision.confidence,
-              late_on_arrival_days=routed.clock.late_on_arrival_days if routed.clock else None)
-    announce(events, outbox=outbox, publisher=publisher)
-    return status.value
+    if escalation is not None and (late := _late_on_arrival(routed, now, catalog, escalation)) is not None:
+        routed, late_entry, late_event = late
+        entries.append(late_entry)
+        events.append(late_event)
+    uow.cases.update(routed, entries)
+    uow.add_events(events)
+    if tell_lapor:
+        uow.add_lapor_items(_disposition(routed, entries[0].seq, now, catalog))
+    return routed, decision
 
 
 def _disposed_on_lapor(case: Case, catalog: Catalog, decision: RoutingDecision) -> RoutingDecision:
@@ -93,12 +107,12 @@ def _disposed_on_lapor(case: Case, catalog: Catalog, decision: RoutingDecision) 
                    reason=f"disposed on LAPOR! to account {account} before Sigap saw it")
 
 
-def _late_on_arrival(case: Case, now, catalog: Catalog,
-                     escalation: Escalation) -> tuple[Case, list[TimelineEntry | DomainEvent]]:
-    """[entry, event] when the case arrives past its running deadline; [] otherwise."""
+def _late_on_arrival(case: Case, now: datetime, catalog: Catalog,
+                     escalation: Escalation) -> tuple[Case, TimelineEntry, DomainEvent] | None:
+    """The case, its entry and its event when it arrives past its running deadline; None otherwise."""
     rules = escalation.rules
     if case.clock is None or (late := rules.arrived_late(case.clock, now)) is case.clock:
-        return case, []
+        return None
     unit_id = catalog.triage_unit if case.status is CaseStatus.TRIAGE or not case.unit_id else case.unit_id
     chain = catalog.chain_of_authority(unit_id)
     next_title = escalation.contacts[chain[0].id].head.name if chain else None
@@ -110,10 +124,10 @@ def _late_on_arrival(case: Case, now, catalog: Catalog,
             "deadline_at": late.deadline_at.isoformat() if late.deadline_at else None,
             "recipients": late_recipients(unit_id, catalog, escalation),
             "message": late_message(case, late, catalog.unit(unit_id).name, next_title, rules)}
-    return case, [entry, DomainEvent(f"{case.id}.{entry.id}", COMPLAINT_LATE, case.id, now, data)]
+    return case, entry, DomainEvent(f"{case.id}.{entry.id}", COMPLAINT_LATE, case.id, now, data)
 
 
-def _disposition(case: Case, seq: int, now, catalog: Catalog) -> list[OutboxItem]:
+def _disposition(case: Case, seq: int, now: datetime, catalog: Catalog) -> list[OutboxItem]:
     """Sigap's routing told to LAPOR! (reports that came from there; a city complaint is
     disposed right after its submission): the unit's account, unless LAPOR! shows it already."""
     if case.source != SOURCE or case.status is CaseStatus.CLOSED or not case.unit_id:
@@ -124,12 +138,13 @@ def _disposition(case: Case, seq: int, now, catalog: Catalog) -> list[OutboxItem
     return [dispose_item(case, seq, case.unit_id, account, now)]
 
 
-def _start_clock(case, status: CaseStatus, unit_id: str | None, category: str | None, now, catalog: Catalog,
-                 escalation: Escalation | None) -> CaseClock | None:
+def _start_clock(case: Case, status: CaseStatus, unit_id: str | None, category: str | None, now: datetime,
+                 catalog: Catalog, escalation: Escalation | None) -> CaseClock | None:
     if escalation is None:
         return None
     at_triage = status is CaseStatus.TRIAGE or unit_id is None
-    sla = catalog.categories[category].sla_days if category in catalog.categories else \
+    sla = catalog.categories[category].sla_days if category is not None and category in catalog.categories else \
         min(escalation.policy.classes)  # no category yet (triage): the strictest class until triaged
+    top = catalog.triage_unit if at_triage or unit_id is None else unit_id
     return escalation.rules.start(anchor_at=case.counting_from, now=now, sla_days=sla, at_triage=at_triage,
-                                  top_level=chain_length(catalog, catalog.triage_unit if at_triage else unit_id))
+                                  top_level=chain_length(catalog, top))

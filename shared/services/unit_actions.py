@@ -9,27 +9,32 @@ request, so nothing is written.
 from __future__ import annotations
 
 import hashlib
+from collections.abc import Mapping
 from dataclasses import dataclass
-from typing import Any, Mapping
+from typing import Any
 
 from shared import logs
 from shared.domain.case import Case, CaseStatus
-from shared.domain.unit_actions import ActionRefused, Actor, Context, apply_action
-from shared.ports import CaseRepository, Clock, Conflict
+from shared.domain.catalog import Catalog
+from shared.domain.clock.deadlines import ClockRules
+from shared.domain.unit_actions import ActionRefused, Actor, Context, Refusal, apply_action
+from shared.ports import CaseReader, Clock, Conflict, EventPublisher
 from shared.services.outbox import announce
+from shared.unit_of_work import IdempotencyRecord, UnitOfWork
 
-IDEMPOTENCY = "idempotency_keys"
 KEY_HEADER = "Idempotency-Key"
 MISSING_KEY = ActionRefused(
-    422, "missing_idempotency_key",
+    Refusal.MISSING_IDEMPOTENCY_KEY,
     "the Idempotency-Key header is required on every action: without it a retried request "
     "(after a timeout or a dropped connection) would apply the action twice", KEY_HEADER)
 
 
 @dataclass(frozen=True)
 class Answer:
-    status: int
+    """What the caller is told: the change made (``refused`` None), or the refusal's kind
+    with its error body. HTTP statuses are the web layer's (``shared/web/refusals.py``)."""
     body: Mapping[str, Any]
+    refused: Refusal | None = None
 
 
 def idempotency_id(actor: Actor, key: str) -> str:
@@ -42,51 +47,64 @@ def visible_to(case: Case | None, actor: Actor) -> bool:
 
 
 def act_on_case(case_id: str, action: str, params: Mapping[str, Any], *, actor: Actor, idempotency_key: str | None,
-                fingerprint: str, repo: CaseRepository, store: Any, outbox: Any, publisher: Any, clock: Clock,
-                catalog: Any, rules: Any) -> Answer:
+                fingerprint: str, uow: UnitOfWork, publisher: EventPublisher, clock: Clock, catalog: Catalog,
+                rules: ClockRules | None) -> Answer:
     if not idempotency_key or not idempotency_key.strip():
         return _refused(MISSING_KEY)
     record_id = idempotency_id(actor, idempotency_key)
     for _ in range(3):
-        if (earlier := store.recorded_answer(record_id)) is not None:
-            if earlier["fingerprint"] != fingerprint:
-                return _refused(ActionRefused(422, "idempotency_key_reused",
-                                              "this Idempotency-Key was used for another request", KEY_HEADER))
-            return Answer(earlier["status"], earlier["body"])
-        case = repo.get(case_id)
-        if not visible_to(case, actor):
-            return _refused(ActionRefused(404, "case_not_found", "no case with this id", "id"))
-        try:
-            if action == "merge":
-                _check_merge_target(params["into"], actor, repo)
-            change = apply_action(case, action, params, actor, Context(catalog, rules, clock.now()))
-        except ActionRefused as refusal:
-            return _refused(refusal, case)
-        answer = Answer(200, {"id": case.id, "status": change.case.status.value, "unit_id": change.case.unit_id,
-                              "entry": {"seq": change.entry.seq, "action": change.entry.action,
-                                        "actor": change.entry.actor, "at": change.entry.at}})
-        record = (IDEMPOTENCY, record_id, {
-            "fingerprint": fingerprint, "status": answer.status, "body": dict(answer.body), "created_at": clock.now()})
-        try:
-            store.commit_change(change.case, change.entry, change.events, change.lapor_items, records=[record])
-        except Conflict:
-            continue  # the case changed, or the same key won meanwhile: look again
-        logs.info("case action", case_id=case.id, action=action, actor=actor.id, status=change.case.status.value)
-        announce(change.events, outbox=outbox, publisher=publisher)
+        with uow:
+            answer, staged = _decide(case_id, action, params, actor, record_id, fingerprint, uow, clock, catalog, rules)
+            if not staged:
+                return answer
+            try:
+                done = uow.commit()
+            except Conflict:
+                continue  # the case changed, or the same key won meanwhile: look again
+        logs.info("case action", case_id=case_id, action=action, actor=actor.id, status=answer.body["status"])
+        announce(done.events, outbox=uow.outbox, publisher=publisher)
         return answer
     raise Conflict(f"case {case_id} kept changing")
 
 
-def _check_merge_target(target_id: Any, actor: Actor, repo: CaseRepository) -> None:
-    target = repo.get(target_id) if isinstance(target_id, str) else None
+def _decide(case_id: str, action: str, params: Mapping[str, Any], actor: Actor, record_id: str, fingerprint: str,
+            uow: UnitOfWork, clock: Clock, catalog: Catalog, rules: ClockRules | None) -> tuple[Answer, bool]:
+    """The answer, and whether the change it reports is staged with its Idempotency-Key
+    record (False: the key's recorded answer, or a refusal)."""
+    if (earlier := uow.idempotency.get(record_id)) is not None:
+        if earlier.fingerprint != fingerprint:
+            return _refused(ActionRefused(Refusal.IDEMPOTENCY_KEY_REUSED,
+                                          "this Idempotency-Key was used for another request", KEY_HEADER)), False
+        return Answer(earlier.body), False
+    case = uow.cases.get(case_id)
+    if case is None or not visible_to(case, actor):
+        return _refused(ActionRefused(Refusal.CASE_NOT_FOUND, "no case with this id", "id")), False
+    try:
+        if action == "merge":
+            _check_merge_target(params["into"], actor, uow.cases)
+        change = apply_action(case, action, params, actor, Context(catalog, rules, clock.now()))
+    except ActionRefused as refusal:
+        return _refused(refusal, case), False
+    answer = Answer({"id": case.id, "status": change.case.status.value, "unit_id": change.case.unit_id,
+                     "entry": {"seq": change.entry.seq, "action": change.entry.action,
+                               "actor": change.entry.actor, "at": change.entry.at}})
+    uow.cases.update(change.case, change.entry)
+    uow.add_events(change.events)
+    uow.add_lapor_items(change.lapor_items)
+    uow.idempotency.add(IdempotencyRecord(record_id, fingerprint, answer.body, clock.now()))
+    return answer, True
+
+
+def _check_merge_target(target_id: Any, actor: Actor, cases: CaseReader) -> None:
+    target = cases.get(target_id) if isinstance(target_id, str) else None
     if target is None:
-        raise ActionRefused(422, "invalid_field", "into must name an existing case", "into")
+        raise ActionRefused(Refusal.INVALID_FIELD, "into must name an existing case", "into")
     if target.status is CaseStatus.CLOSED:
-        raise ActionRefused(422, "invalid_field", "a case cannot be merged into a closed case", "into")
+        raise ActionRefused(Refusal.INVALID_FIELD, "a case cannot be merged into a closed case", "into")
 
 
 def _refused(refusal: ActionRefused, case: Case | None = None) -> Answer:
     error = {"code": refusal.code, "message": refusal.message, "field": refusal.field}
-    if case is not None and refusal.status == 409:
+    if case is not None and refusal.kind is Refusal.INVALID_TRANSITION:
         error["current_status"] = case.status.value
-    return Answer(refusal.status, {"error": error})
+    return Answer({"error": error}, refusal.kind)

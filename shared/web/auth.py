@@ -1,4 +1,6 @@
-"""The admin bearer token check shared by the admin APIs."""
+"""Who is calling: the admin bearer token and a unit's API key (the security schemes the
+OpenAPI documents name are in ``shared/web/security.py``). Tokens and keys are compared
+in constant time (keys by their SHA-256 digest) and never logged."""
 from __future__ import annotations
 
 import hmac
@@ -6,8 +8,12 @@ from typing import Any
 
 from flask import Request, Response
 
+from shared.domain.api_keys import key_digest
+from shared.domain.unit_actions import Actor
 from shared.web.responses import error
+from shared.web.security import BEARER, OPEN311_KEY, SCHEMES, SESSION, SIGNED, UNIT_KEY
 
+__all__ = ["BEARER", "OPEN311_KEY", "SCHEMES", "SESSION", "SIGNED", "UNIT_KEY", "admin_refusal", "unit_actor"]
 
 def admin_refusal(request: Request, app: Any) -> Response | None:
     """None when the request carries the admin token; otherwise the 401 to answer."""
@@ -17,3 +23,16 @@ def admin_refusal(request: Request, app: Any) -> Response | None:
         return None
     return error(401, "unauthorized", "send Authorization: Bearer <admin token>", "Authorization",
                  headers={"WWW-Authenticate": "Bearer"})
+
+
+def unit_actor(request: Request, app: Any) -> Actor | Response:
+    """The unit API's caller: a unit key's unit (coordinator when it is the triage unit's),
+    or the admin token (the coordinator); otherwise the 401 to answer."""
+    given = request.headers.get("X-Api-Key")
+    if given:
+        key = app.api_keys.find(key_digest(given))
+        if key is None or not key.allows("unit") or key.unit_id is None:
+            return error(401, "unauthorized", "the API key is unknown, revoked or not a unit key", "X-Api-Key")
+        return Actor(f"unit:{key.unit_id}:{key.key_id}", key.unit_id, key.unit_id == app.catalog.triage_unit)
+    refusal = admin_refusal(request, app)
+    return refusal if refusal is not None else Actor("admin", None, True)

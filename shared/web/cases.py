@@ -1,62 +1,79 @@
-"""HTTP face of the admin read API: ``GET /cases/{id}`` and ``GET /cases?unit=&status=``."""
+"""HTTP face of the admin read API (function ``cases``), admin token only:
+
+    GET /cases?unit=&status=&page_size=&page_token=     newest first, page by page
+    GET /cases/{id}                                     one case with its timeline
+    GET /cases/openapi.json                             this API's OpenAPI document (public)
+
+Order of checks: the admin token (401, whatever the path), the route (404, 405), the
+filters (422, 400 for a page token this API did not give).
+"""
 from __future__ import annotations
 
-import re
 from typing import Any
 
 from flask import Request, Response
 
 from shared.domain.case import Case, CaseStatus, TimelineEntry
 from shared.domain.catalog import Catalog
-from shared.ports import InvalidPageToken
-from shared.web.auth import admin_refusal
+from shared.web import openapi
+from shared.web.auth import BEARER, admin_refusal
+from shared.web.contract import Operation, Reply, errors
+from shared.web.errors import read_query
+from shared.web.paging import CODES, StatusQuery, page_answer
+from shared.web.replies import CasePage, CaseWithTimeline
 from shared.web.responses import error, json_response
+from shared.web.routing import Param, Route, Router, routing_error
+from shared.web.schemas import CASE_ID_PATTERN
 
-_ONE = re.compile(r"^/([A-Za-z0-9._-]{1,128})/?$")
-DEFAULT_PAGE_SIZE, MAX_PAGE_SIZE = 50, 200
+CASE_ID = Param(CASE_ID_PATTERN, "the case id")
+STATUS_CODES = {**CODES, "status": ("invalid_status", "status must be one of "
+                                    + ", ".join(s.value for s in CaseStatus))}
 
 
-def handle(request: Request, app: Any) -> Response:
-    refusal = admin_refusal(request, app)
-    if refusal is not None:
-        return refusal
-    if request.method != "GET":
-        return error(405, "method_not_allowed", "use GET", headers={"Allow": "GET"})
-    if request.path in ("", "/"):
-        return _list(request, app)
-    match = _ONE.match(request.path)
-    case = app.repo.get(match.group(1)) if match else None
+def _list(request: Request, app: Any) -> Response:
+    query = read_query(StatusQuery, request.args, STATUS_CODES)
+    if isinstance(query, Response):
+        return query
+    if query.unit is not None and query.unit not in app.catalog.units:
+        return error(422, "unknown_unit", f"unit '{query.unit}' is not a known unit id", "unit")
+    return page_answer(lambda: app.repo.list(unit_id=query.unit, status=query.status, page_size=query.page_size,
+                                             page_token=query.page_token), app.catalog, case_view)
+
+
+def _one(request: Request, app: Any, case_id: str) -> Response:
+    case = app.repo.get(case_id)
     if case is None:
         return error(404, "case_not_found", "no case with this id", "id")
     return json_response(case_view(case, app.catalog, app.repo.timeline(case.id)))
 
 
-def _list(request: Request, app: Any) -> Response:
-    args = request.args
-    unit = args.get("unit") or None
-    if unit is not None and unit not in app.catalog.units:
-        return error(422, "unknown_unit", f"unit '{unit}' is not a known unit id", "unit")
-    try:
-        status = CaseStatus(args["status"]) if args.get("status") else None
-    except ValueError:
-        allowed = ", ".join(s.value for s in CaseStatus)
-        return error(422, "invalid_status", f"status must be one of {allowed}", "status")
-    try:
-        size = int(args.get("page_size", DEFAULT_PAGE_SIZE))
-        if not 1 <= size <= MAX_PAGE_SIZE:
-            raise ValueError
-    except ValueError:
-        return error(422, "invalid_page_size", f"page_size must be 1..{MAX_PAGE_SIZE}", "page_size")
-    try:
-        page = app.repo.list(unit_id=unit, status=status, page_size=size, page_token=args.get("page_token"))
-    except InvalidPageToken:
-        return error(400, "invalid_page_token", "page_token is not one this API gave", "page_token")
-    return json_response({"cases": [case_view(c, app.catalog) for c in page.cases],
-                          "next_page_token": page.next_page_token})
+def _spec(request: Request, app: Any) -> Response:
+    return json_response(openapi.document("cases", "Sigap admin read API", ROUTER))
+
+
+ROUTER = Router([
+    Route("/", "GET", _list, Operation(
+        "List cases by unit and status, newest first, page by page", query=StatusQuery, security=((BEARER,),),
+        replies={200: Reply("one page of cases", CasePage), **errors(400, 401, 422)})),
+    Route("/openapi.json", "GET", _spec, openapi.SPEC_OPERATION),
+    Route("/{case_id}", "GET", _one, Operation(
+        "One case with its timeline; an anonymous reporter's identity is never in it", security=((BEARER,),),
+        replies={200: Reply("the case", CaseWithTimeline), **errors(401, 404)}), params={"case_id": CASE_ID}),
+])
+
+
+def handle(request: Request, app: Any) -> Response:
+    match = ROUTER.match(request)
+    if match.route is not None and match.route.handler is _spec:
+        return match.call(request, app)
+    refusal = admin_refusal(request, app)
+    if refusal is not None:
+        return refusal
+    return match.call(request, app) if match.route else routing_error(match, "use GET /cases or /cases/{id}")
 
 
 def case_view(case: Case, catalog: Catalog, timeline: list[TimelineEntry] | None = None) -> dict[str, Any]:
-    """The admin's view of a case. An anonymous reporter's identity is never in it."""
+    """The admin's view of a case (``replies.CaseOut``). An anonymous reporter's identity is never in it."""
     unit = catalog.units.get(case.unit_id) if case.unit_id else None
     reporter = case.reporter
     view: dict[str, Any] = {

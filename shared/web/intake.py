@@ -2,27 +2,35 @@
 
 Order of checks: route, source, size, media type, signature on the raw bytes,
 then parsing and validation; only a fully valid call reaches the service.
+``GET /intake/openapi.json`` is this API's OpenAPI document.
 """
 from __future__ import annotations
 
-import re
 from typing import Any
 
 from flask import Request, Response
-from pydantic import ValidationError
+from pydantic import BaseModel, ConfigDict
 
 from shared import logs
-from shared.web.schemas import ComplaintIn
+from shared.domain.case import CaseStatus
+from shared.domain.integrations.signature import HEADERS, signature_valid
 from shared.services.intake import receive_complaint
+from shared.web import openapi
+from shared.web.contract import Operation, Reply, errors
+from shared.web.errors import read_json
 from shared.web.responses import error, json_response
-from shared.domain.integrations.signature import signature_valid
+from shared.web.routing import Param, Route, Router, routing_error
+from shared.web.schemas import ComplaintIn
+from shared.web.security import SIGNED
 
 MAX_DELIVERY_ID = 256
-_PATH = re.compile(r"^/sources/([a-z0-9][a-z0-9_-]{0,63})/complaints/?$")
 
 
-def _field(loc: tuple[Any, ...]) -> str | None:
-    return ".".join(str(part) for part in loc) or None
+class Receipt(BaseModel):
+    """The answer: a complaint taken, 201 when new, 200 for a repeat (the same id)."""
+    model_config = ConfigDict(extra="forbid")
+    id: str
+    status: CaseStatus
 
 
 def _read_body(request: Request, limit: int) -> bytes | None:
@@ -32,13 +40,7 @@ def _read_body(request: Request, limit: int) -> bytes | None:
     return None if len(body) > limit else body
 
 
-def handle(request: Request, app: Any) -> Response:
-    match = _PATH.match(request.path)
-    if not match:
-        return error(404, "not_found", "no such endpoint; use POST /intake/sources/{source}/complaints")
-    if request.method != "POST":
-        return error(405, "method_not_allowed", "use POST", headers={"Allow": "POST"})
-    source = match.group(1)
+def _complaint(request: Request, app: Any, source: str) -> Response:
     secret = app.settings.intake_secrets.get(source)
     if secret is None:
         return error(404, "unknown_source", f"source '{source}' is not registered", "source")
@@ -47,30 +49,44 @@ def handle(request: Request, app: Any) -> Response:
         return error(413, "body_too_large", f"the body exceeds {app.settings.max_body_bytes} bytes")
     if request.mimetype != "application/json":
         return error(415, "unsupported_media_type", "send Content-Type: application/json", "Content-Type")
-    if not signature_valid(secret, body, request.headers):
+    if not signature_valid(secret, body, {name: request.headers.get(name, "") for name in HEADERS}):
         logs.warning("intake signature refused", source=source)
         return error(401, "invalid_signature",
                      "missing, malformed, stale or wrong webhook-id/webhook-timestamp/webhook-signature")
     delivery_id = request.headers["webhook-id"]
     if len(delivery_id) > MAX_DELIVERY_ID:
         return error(422, "invalid_header", f"webhook-id is longer than {MAX_DELIVERY_ID} characters", "webhook-id")
-    try:
-        complaint = ComplaintIn.model_validate_json(body)
-    except ValidationError as exc:
-        return _validation_error(exc)
+    complaint = read_json(ComplaintIn, body)
+    if isinstance(complaint, Response):
+        return complaint
     if complaint.category and complaint.category not in app.catalog.categories:
         return error(422, "unknown_category", f"category '{complaint.category}' is not a known code", "category")
     receipt = receive_complaint(complaint, source=source, delivery_id=delivery_id,
-                                repo=app.repo, outbox=app.outbox, publisher=app.publisher, clock=app.clock)
+                                uow=app.uow, publisher=app.publisher, clock=app.clock)
     return json_response({"id": receipt.case_id, "status": receipt.status.value},
                          201 if receipt.created else 200)
 
 
-def _validation_error(exc: ValidationError) -> Response:
-    first = exc.errors(include_url=False)[0]
-    if first["type"] == "json_invalid":
-        return error(400, "malformed_json", "the body is not valid JSON")
-    if first["type"] == "model_type" and not first["loc"]:
-        return error(400, "malformed_json", "the body must be a JSON object")
-    field = _field(first["loc"])
-    return error(422, "invalid_field", f"{field}: {first['msg']}", field)
+def _spec(request: Request, app: Any) -> Response:
+    return json_response(openapi.document("intake", "Sigap intake webhook", ROUTER))
+
+
+ROUTER = Router([
+    Route("/sources/{source}/complaints", "POST", _complaint, Operation(
+        "Submit a complaint, signed the Standard Webhooks way",
+        description="Checked in order: the source (404), the size (413), the media type (415), the signature on "
+                    "the raw bytes (401), the JSON (400) and every field (422). A repeat (same external_id, or "
+                    "same webhook-id) answers 200 with the same id. On any error nothing is stored.",
+        body=ComplaintIn, security=(SIGNED,),
+        replies={201: Reply("a new case", Receipt), 200: Reply("a repeat: the case it made", Receipt),
+                 **errors(400, 401, 404, 413, 415, 422, e404="unknown_source (or no such endpoint)")}),
+        params={"source": Param(r"[a-z0-9][a-z0-9_-]{0,63}", "the registered source (SIGAP_INTAKE_SECRETS)")}),
+    Route("/openapi.json", "GET", _spec, openapi.SPEC_OPERATION),
+])
+
+
+def handle(request: Request, app: Any) -> Response:
+    match = ROUTER.match(request)
+    if match.route is None:
+        return routing_error(match, "use POST /intake/sources/{source}/complaints")
+    return match.call(request, app)

@@ -2,194 +2,155 @@
 
 Formats JSON and XML; errors as the spec says: a list of ``{code, description}``.
 A request becomes a case through the same path as the intake webhook (routing included).
+``GET /open311/openapi.json`` is this API's OpenAPI document.
 """
 from __future__ import annotations
 
-import mimetypes
 import re
-import uuid
-from datetime import datetime, timedelta, timezone
+from datetime import datetime, timedelta
 from typing import Any
-from xml.etree import ElementTree
 
 from flask import Request, Response
-from pydantic import ValidationError
 
-from shared.domain.integrations import open311
 from shared.domain.api_keys import key_digest
-from shared.web.schemas import ComplaintIn
+from shared.domain.case import Case
+from shared.domain.integrations import open311
 from shared.services.intake import receive_complaint
-from shared.web.responses import encode_value, json_response
+from shared.web import openapi
+from shared.web.cases import CASE_ID
+from shared.web.contract import HeaderParam, Operation, Reply
+from shared.web.errors import wire_values
+from shared.web.open311_docs import ERRORS, SECURED, pair, with_services
+from shared.web.open311_form import complaint_from_form
+from shared.web.open311_format import Open311Error, answer, error_answer, not_allowed
+from shared.web.open311_models import (
+    CreatedRequests,
+    Open311Errors,
+    RequestForm,
+    RequestsQuery,
+    ServiceDefinition,
+    ServiceRequests,
+    Services,
+)
+from shared.web.responses import json_response
+from shared.web.routing import Param, Route, Router
 
-_ROUTE = re.compile(r"^/v2/(services|requests)(?:/([A-Za-z0-9._-]{1,128}))?\.(json|xml)$")
 MAX_RESULTS, MAX_RANGE = 1000, timedelta(days=90)
-_ITEM = {"services": "service", "service_requests": "request", "attributes": "attribute", "values": "value",
-         "errors": "error"}
+_CASE_ID = re.compile(CASE_ID.pattern)
 
 
-# Where a ComplaintIn field came from in the Open311 form, for error messages.
-_FORM_NAMES = {"location.lat": "lat", "location.lon": "long", "location.address": "address_string",
-               "reporter.name": "first_name", "reporter.email": "email", "reporter.phone": "phone",
-               "attachments.0.url": "media_url", "attachments.0.content_type": "media_url"}
+def services(request: Request, app: Any, fmt: str) -> Response:
+    return answer(fmt, "services", open311.services(app.catalog))
 
 
-class Open311Error(Exception):
-    def __init__(self, status: int, description: str):
-        super().__init__(description)
-        self.status, self.description = status, description
-
-
-def _xml(root: str, body: Any) -> Response:
-    def fill(element: ElementTree.Element, value: Any, tag: str) -> None:
-        if isinstance(value, list):
-            item_tag = _ITEM.get(tag, "item")
-            for item in value:
-                fill(ElementTree.SubElement(element, item_tag), item, item_tag)
-        elif isinstance(value, dict):
-            for key, inner in value.items():
-                fill(ElementTree.SubElement(element, key), inner, key)
-        else:
-            element.text = _text(value)
-    tree = ElementTree.Element(root)
-    fill(tree, body, root)
-    return Response(ElementTree.tostring(tree, encoding="utf-8", xml_declaration=True), mimetype="text/xml")
-
-
-def _text(value: Any) -> str | None:
-    if value is None:
-        return None
-    if isinstance(value, bool):
-        return "true" if value else "false"
-    return encode_value(value) if isinstance(value, datetime) else str(value)
-
-
-def _answer(fmt: str, root: str, body: Any, status: int = 200) -> Response:
-    response = _xml(root, body) if fmt == "xml" else json_response(body)
-    response.status_code = status
-    return response
-
-
-def handle(request: Request, app: Any) -> Response:
-    match = _ROUTE.match(request.path)
-    fmt = match.group(3) if match else ("xml" if request.path.endswith(".xml") else "json")
-    try:
-        if not match:
-            raise Open311Error(404, "no such Open311 endpoint")
-        resource, ident = match.group(1), match.group(2)
-        if resource == "services" and request.method == "GET":
-            return _services(app, ident, fmt)
-        if resource == "requests" and request.method == "POST" and ident is None:
-            return _create(request, app, fmt)
-        if resource == "requests" and request.method == "GET":
-            return _requests(request, app, ident, fmt)
-        raise Open311Error(405, f"{request.method} is not supported here")
-    except Open311Error as exc:
-        return _answer(fmt, "errors", [{"code": exc.status, "description": exc.description}], exc.status)
-
-
-def _services(app: Any, code: str | None, fmt: str) -> Response:
-    if code is None:
-        return _answer(fmt, "services", open311.services(app.catalog))
-    definition = open311.service_definition(app.catalog, code)
+def service(request: Request, app: Any, fmt: str, service_code: str) -> Response:
+    definition = open311.service_definition(app.catalog, service_code)
     if definition is None:
-        raise Open311Error(404, f"service_code '{code}' not found")
-    return _answer(fmt, "service_definition", definition)
+        raise Open311Error(404, f"service_code '{service_code}' not found")
+    return answer(fmt, "service_definition", definition)
 
 
-def _create(request: Request, app: Any, fmt: str) -> Response:
-    form = request.values
-    key = app.api_keys.find(key_digest(form.get("api_key", ""))) if form.get("api_key") else None
+def create(request: Request, app: Any, fmt: str) -> Response:
+    values = request.values
+    key = app.api_keys.find(key_digest(values.get("api_key", ""))) if values.get("api_key") else None
     if key is None or not key.allows("open311"):
         raise Open311Error(403, "api_key is missing, unknown or revoked")
-    code = form.get("service_code", "")
+    code = values.get("service_code", "")
     category = app.catalog.categories.get(code)
     if category is None:
         raise Open311Error(400 if not code else 404, f"service_code '{code}' is required and must be a known service")
-    complaint = _complaint(form, app, category, key.key_id, request.headers.get("Idempotency-Key"))
-    receipt = receive_complaint(complaint, source="open311", delivery_id=None, repo=app.repo,
-                                outbox=app.outbox, publisher=app.publisher, clock=app.clock)
+    complaint = complaint_from_form(values, app.catalog, category, key.key_id, request.headers.get("Idempotency-Key"))
+    receipt = receive_complaint(complaint, source="open311", delivery_id=None, uow=app.uow,
+                                publisher=app.publisher, clock=app.clock)
     body = [{"service_request_id": receipt.case_id, "service_notice": "Laporan diterima dan diteruskan ke unit "
              "yang berwenang.", "account_id": None}]
-    return _answer(fmt, "service_requests", body, 201 if receipt.created else 200)
+    return answer(fmt, "service_requests", body, 201 if receipt.created else 200)
 
 
-def _float(form: Any, name: str) -> float | None:
+def _instant(text: str | None) -> datetime | None:
     try:
-        return float(form[name]) if form.get(name) not in (None, "") else None
-    except ValueError:
-        raise Open311Error(400, f"{name} must be a number") from None
-
-
-def _complaint(form: Any, app: Any, category: Any, key_id: str, idempotency_key: str | None) -> ComplaintIn:
-    description = (form.get("description") or "").strip()
-    kelurahan = app.catalog.units.get(form.get(f"attribute[{open311.KELURAHAN_ATTRIBUTE}]", ""))
-    lat, lon = _float(form, "lat"), _float(form, "long")
-    if not (form.get("address_string") or kelurahan or (lat is not None and lon is not None)):
-        raise Open311Error(400, "a location is required: lat and long, address_string, or attribute[kelurahan]")
-    if category.location_scoped and kelurahan is None:
-        raise Open311Error(400, "attribute[kelurahan] is required for this service")
-    name = " ".join(filter(None, (form.get("first_name"), form.get("last_name")))) or None
-    media = form.get("media_url")
-    raw = {
-        "external_id": f"{key_id}:{idempotency_key or uuid.uuid4().hex}"[:128],
-        "title": f"{category.name}: {description[:120]}",
-        "description": description, "category": category.code, "channel": "open311",
-        # Sigap's extension: the reporter may ask for a secret (rahasia) or anonymous (anonim) report.
-        "secret": form.get("attribute[rahasia]", "").lower() in ("true", "1"),
-        "location": {k: v for k, v in {"kelurahan": kelurahan.name if kelurahan else None,
-                                       "address": form.get("address_string"), "lat": lat, "lon": lon}.items()
-                     if v is not None},
-        "reporter": {k: v for k, v in {"name": name, "email": form.get("email"), "phone": form.get("phone"),
-                                       "anonymous": form.get("attribute[anonim]", "").lower() in ("true", "1")
-                                       }.items() if v} or None,
-        "attachments": [{"url": media, "content_type": mimetypes.guess_type(media)[0]
-                         or "application/octet-stream"}] if media else [],
-    }
-    try:
-        return ComplaintIn.model_validate(raw)
-    except ValidationError as exc:
-        first = exc.errors(include_url=False)[0]
-        loc = ".".join(str(part) for part in first["loc"])
-        raise Open311Error(400, f"{_FORM_NAMES.get(loc, loc)}: {first['msg']}") from None
-
-
-def _dates(args: Any) -> tuple[datetime, datetime]:
-    try:
-        end = datetime.fromisoformat(args["end_date"]) if args.get("end_date") else None
-        start = datetime.fromisoformat(args["start_date"]) if args.get("start_date") else None
+        instant = datetime.fromisoformat(text) if text else None
     except ValueError:
         raise Open311Error(400, "start_date and end_date must be W3C date-times, e.g. 2026-01-01T00:00:00Z") from None
-    if any(d is not None and d.tzinfo is None for d in (start, end)):
+    if instant is not None and instant.tzinfo is None:
         raise Open311Error(400, "start_date and end_date need a time zone, e.g. Z")
-    end = end or ((start + MAX_RANGE) if start else datetime.now(timezone.utc))
-    start = start or end - MAX_RANGE
+    return instant
+
+
+def _dates(query: RequestsQuery, now: datetime) -> tuple[datetime, datetime]:
+    start, end = _instant(query.start_date), _instant(query.end_date)
+    try:
+        end = end or ((start + MAX_RANGE) if start else now)
+        start = start or end - MAX_RANGE
+    except OverflowError:  # a date near the ends of the calendar
+        raise Open311Error(400, "the date range must lie within the years 1..9999") from None
     if end < start or end - start > MAX_RANGE:
         raise Open311Error(400, "the date range must run forwards and span at most 90 days")
     return start, end
 
 
-def _requests(request: Request, app: Any, ident: str | None, fmt: str) -> Response:
-    args = request.args
-    ids = [ident] if ident else [i for i in (args.get("service_request_id") or "").split(",") if i]
-    if ids:
-        cases = [c for c in (app.repo.get(i) for i in ids[:MAX_RESULTS]) if c is not None]
-        if ident and not cases:
-            raise Open311Error(404, f"service_request_id '{ident}' not found")
+def requests(request: Request, app: Any, fmt: str, service_request_id: str | None = None) -> Response:
+    query = RequestsQuery.model_validate(wire_values(RequestsQuery, request.args))
+    ids = [service_request_id] if service_request_id else [
+        i for i in (query.service_request_id or "").split(",") if i]
+    if ids:  # an id that is not a case id's shape names no case
+        cases = [c for c in (app.repo.get(i) for i in ids[:MAX_RESULTS] if _CASE_ID.fullmatch(i)) if c is not None]
+        if service_request_id and not cases:
+            raise Open311Error(404, f"service_request_id '{service_request_id}' not found")
     else:
-        cases = _search(args, app)
-    return _answer(fmt, "service_requests", [open311.service_request(c, app.catalog) for c in cases])
+        cases = _search(query, app)
+    return answer(fmt, "service_requests", [open311.service_request(c, app.catalog) for c in cases])
 
 
-def _search(args: Any, app: Any) -> list:
-    start, end = _dates(args)
-    wanted = {s for s in (args.get("status") or "").split(",") if s}
+def _search(query: RequestsQuery, app: Any) -> list[Case]:
+    start, end = _dates(query, app.clock.now())
+    wanted = {s for s in (query.status or "").split(",") if s}
     if wanted - {open311.OPEN, open311.CLOSED}:
         raise Open311Error(400, "status must be open, closed, or both comma-separated")
     statuses = None if len(wanted) != 1 else open311.statuses_for(wanted.pop())
-    codes = [c for c in (args.get("service_code") or "").split(",") if c] or [None]
+    codes: list[str | None] = [c for c in (query.service_code or "").split(",") if c] or [None]
     unknown = [c for c in codes if c is not None and c not in app.catalog.categories]
     if unknown:
         raise Open311Error(404, f"service_code '{unknown[0]}' not found")
     found = [case for code in codes for case in app.repo.search(
         category=code, statuses=statuses, created_from=start, created_to=end, limit=MAX_RESULTS)]
     return sorted(found, key=lambda c: c.created_at, reverse=True)[:MAX_RESULTS]
+
+
+def _spec(request: Request, app: Any) -> Response:
+    document = openapi.document("open311", "Sigap Open311 GeoReport v2", ROUTER,
+                                "GeoReport v2 (https://wiki.open311.org/GeoReport_v2): services and requests, "
+                                "in JSON and XML; errors are a list of {code, description}.")
+    return json_response(with_services(document, sorted(app.catalog.categories)))
+
+
+_CODE = {"service_code": Param(r"[A-Za-z0-9._-]{1,128}", "a service_code of services.json")}
+_REQUEST = {"service_request_id": Param(CASE_ID.pattern, "the service_request_id a POST answered")}
+_IDEMPOTENCY = HeaderParam("Idempotency-Key", "a repeat with the same key answers 200 with the same request",
+                           schema={"type": "string", "maxLength": 100, "pattern": "^[!-~]{1,100}$"})
+ROUTER = Router([
+    *pair("/v2/services", "GET", services, "Every service (category)", {200: ("the services", Services)}, ()),
+    *pair("/v2/services/{service_code}", "GET", service, "A service's definition (its attributes)",
+          {200: ("the definition", ServiceDefinition)}, (404,), params=_CODE),
+    *pair("/v2/requests", "GET", requests, "Requests by ids, or by service, status and date range",
+          {200: ("the requests, newest first, at most 1000", ServiceRequests)}, (400, 404), query=RequestsQuery),
+    *pair("/v2/requests", "POST", create, "Submit a request: it becomes a case, routed like any complaint",
+          {201: ("the new request", CreatedRequests), 200: ("a repeat (same Idempotency-Key)", CreatedRequests)},
+          (400, 403, 404), body=RequestForm, body_media="application/x-www-form-urlencoded",
+          headers=(_IDEMPOTENCY,), security=SECURED),
+    *pair("/v2/requests/{service_request_id}", "GET", requests, "One request",
+          {200: ("the request (a list of one)", ServiceRequests)}, (404,), params=_REQUEST),
+    Route("/openapi.json", "GET", _spec, Operation(openapi.SPEC_OPERATION.summary, {
+        **openapi.SPEC_OPERATION.replies, 405: Reply(ERRORS[405], Open311Errors, headers={"Allow": "GET, HEAD"})})),
+])
+
+
+def handle(request: Request, app: Any) -> Response:
+    match = ROUTER.match(request)
+    fmt = str(match.values.get("fmt", "xml" if request.path.rstrip("/").endswith(".xml") else "json"))
+    try:
+        if match.route is None:
+            raise not_allowed(match.allowed) if match.allowed else Open311Error(404, "no such Open311 endpoint")
+        return match.call(request, app)
+    except Open311Error as exc:
+        return error_answer(fmt, exc)

@@ -1,58 +1,128 @@
 """HTTP face of the reports (admin token): ``GET /reports/figures.json``, ``/figures.csv``
 and ``/dashboard`` (HTML in Bahasa Indonesia), each with ``?from=YYYY-MM-DD&to=YYYY-MM-DD``
-(local dates, WIB; ``to`` inclusive; default the last 28 days)."""
+(local dates, WIB; ``to`` inclusive; default the last 28 days). ``POST /reports/login``
+opens a browser session for the dashboard; ``GET /reports/openapi.json`` is the document.
+
+Order of checks: the login form, the admin token (the dashboard: or its session cookie;
+without either the dashboard answers its login form), the route (404, 405), the period."""
 from __future__ import annotations
 
-from datetime import date, datetime, time, timedelta
+from datetime import datetime, time, timedelta
 from typing import Any
 
 from flask import Request, Response
 
 from shared import logs
-from shared.domain.reports.figures import Period, figures_csv
+from shared.domain.clock.calendar import WorkingCalendar
+from shared.domain.reports.figures import Period
 from shared.services.reports import build_report
-from shared.web import dashboard_session
-from shared.web.auth import admin_refusal
+from shared.web import dashboard_session, openapi
+from shared.web.auth import BEARER, SESSION, admin_refusal
+from shared.web.contract import Operation, Reply, errors
+from shared.web.errors import read_query, wire_values
+from shared.web.figures_csv import figures_csv
+from shared.web.report_models import LoginForm, PeriodQuery, Report
 from shared.web.reports_dashboard import render_dashboard
 from shared.web.responses import error, json_response
+from shared.web.routing import Route, Router, routing_error
 
 DEFAULT_DAYS, MAX_DAYS = 28, 366
+_DATES = ("invalid_field", "from and to are dates YYYY-MM-DD")
+_WRONG_RANGE = f"from must not be after to, at most {MAX_DAYS} days"
 
 
-def handle(request: Request, app: Any) -> Response:
-    path = request.path.rstrip("/")
-    token, now = app.settings.require_admin_token(), app.clock.now()
-    if path == "/login" and request.method == "POST":
-        return dashboard_session.login(request, token, now, secure=request.is_secure)
-    browser = path == "/dashboard" and dashboard_session.session_valid(
-        request.cookies.get(dashboard_session.COOKIE), token, now)
-    refusal = None if browser else admin_refusal(request, app)
-    if refusal is not None:
-        return dashboard_session.login_form() if path == "/dashboard" else refusal
-    if request.method != "GET":
-        return error(405, "method_not_allowed", "use GET", headers={"Allow": "GET"})
-    if path not in ("/figures.json", "/figures.csv", "/dashboard"):
-        return error(404, "not_found", "use /figures.json, /figures.csv or /dashboard")
+def _report(request: Request, app: Any) -> dict[str, Any] | Response:
+    now = app.clock.now()
     period = _period(request.args, now, app.escalation.rules.calendar)
     if isinstance(period, Response):
         return period
     report = build_report(app.report_source, period, now, app.escalation)
-    logs.info("report built", path=path, received=report["total"]["received"])
-    if path == "/figures.csv":
-        return Response(figures_csv(report), mimetype="text/csv",
-                        headers={"Content-Disposition": "attachment; filename=sigap-figures.csv"})
-    if path == "/dashboard":
-        return Response(render_dashboard(report, app.catalog), mimetype="text/html")
-    return json_response(report)
+    logs.info("report built", path=request.path.rstrip("/"), received=report["total"]["received"])
+    return report
 
 
-def _period(args: Any, now: datetime, calendar: Any) -> Period | Response:
+def _json(request: Request, app: Any) -> Response:
+    report = _report(request, app)
+    return report if isinstance(report, Response) else json_response(report)
+
+
+def _csv(request: Request, app: Any) -> Response:
+    report = _report(request, app)
+    return report if isinstance(report, Response) else Response(
+        figures_csv(report), mimetype="text/csv",
+        headers={"Content-Disposition": "attachment; filename=sigap-figures.csv"})
+
+
+def _dashboard(request: Request, app: Any) -> Response:
+    report = _report(request, app)
+    return report if isinstance(report, Response) else Response(render_dashboard(report, app.catalog),
+                                                                 mimetype="text/html")
+
+
+def _login(request: Request, app: Any) -> Response:
+    form = LoginForm.model_validate(wire_values(LoginForm, request.form))
+    return dashboard_session.login(form.token, app.settings.require_admin_token(), app.clock.now(),
+                                   secure=request.is_secure)
+
+
+def _period(args: Any, now: datetime, calendar: WorkingCalendar) -> Period | Response:
+    query = read_query(PeriodQuery, args, {"from": _DATES, "to": _DATES})
+    if isinstance(query, Response):
+        return query
     try:
-        end = date.fromisoformat(args["to"]) if args.get("to") else calendar.local_date(now)
-        start = date.fromisoformat(args["from"]) if args.get("from") else end - timedelta(days=DEFAULT_DAYS - 1)
-    except ValueError:
-        return error(422, "invalid_field", "from and to are dates YYYY-MM-DD", "from")
-    if start > end or (end - start).days >= MAX_DAYS:
-        return error(422, "invalid_field", f"from must not be after to, at most {MAX_DAYS} days", "from")
-    begin = datetime.combine(start, time(0), calendar.tz)
-    return Period(begin, datetime.combine(end + timedelta(days=1), time(0), calendar.tz))
+        end = query.end or calendar.local_date(now)
+        start = query.start or end - timedelta(days=DEFAULT_DAYS - 1)
+        if start > end or (end - start).days >= MAX_DAYS:
+            raise ValueError(_WRONG_RANGE)
+        return Period(datetime.combine(start, time(0), calendar.tz),
+                      datetime.combine(end + timedelta(days=1), time(0), calendar.tz))
+    except (ValueError, OverflowError):  # OverflowError: a date at the ends of the calendar
+        return error(422, "invalid_field", _WRONG_RANGE, "from")
+
+
+def _spec(request: Request, app: Any) -> Response:
+    return json_response(openapi.document("reports", "Sigap reports", ROUTER))
+
+
+_TEXT = {"type": "string"}
+_HTML = {"type": "string", "contentMediaType": "text/html"}
+_ADMIN = ((BEARER,),)
+_FIGURES = {**errors(401, 422)}
+ROUTER = Router([
+    Route("/figures.json", "GET", _json, Operation(
+        "The figures of a period per unit and per category, with trend, top problems, overdue cases and clusters",
+        query=PeriodQuery, security=_ADMIN, replies={200: Reply("the report", Report), **_FIGURES})),
+    Route("/figures.csv", "GET", _csv, Operation(
+        "The figures as CSV: a total row, then one row per unit and per category", query=PeriodQuery,
+        security=_ADMIN, replies={200: Reply("CSV", None, media="text/csv", schema=_TEXT,
+                                             headers={"Content-Disposition": "attachment; filename=..."}),
+                                  **_FIGURES})),
+    Route("/dashboard", "GET", _dashboard, Operation(
+        "The dashboard: one self-contained HTML page in Bahasa Indonesia", query=PeriodQuery,
+        security=((BEARER,), (SESSION,)),
+        replies={200: Reply("the page", None, media="text/html", schema=_HTML),
+                 401: Reply("the login form", None, media="text/html", schema=_HTML),
+                 **errors(422)})),
+    Route("/login", "POST", _login, Operation(
+        "Sign a browser in for the working day: an HttpOnly session cookie, never the token",
+        body=LoginForm, body_media="application/x-www-form-urlencoded",
+        replies={303: Reply("signed in: to the dashboard", None, headers={"Location": "dashboard",
+                                                                          "Set-Cookie": "the session"}),
+                 401: Reply("the token does not match: the form again", None, media="text/html", schema=_HTML),
+                 **errors()})),
+    Route("/openapi.json", "GET", _spec, openapi.SPEC_OPERATION),
+])
+
+
+def handle(request: Request, app: Any) -> Response:
+    match = ROUTER.match(request)
+    if match.route is not None and match.route.handler in (_spec, _login):
+        return match.call(request, app)
+    dashboard = request.path.rstrip("/") == "/dashboard"
+    browser = dashboard and dashboard_session.session_valid(
+        request.cookies.get(dashboard_session.COOKIE), app.settings.require_admin_token(), app.clock.now())
+    refusal = None if browser else admin_refusal(request, app)
+    if refusal is not None:
+        return dashboard_session.login_form() if dashboard else refusal
+    return match.call(request, app) if match.route else routing_error(
+        match, "use /reports/figures.json, /reports/figures.csv or /reports/dashboard")

@@ -3,21 +3,28 @@ SVG charts, no script, nothing fetched from elsewhere). Every number carries a
 ``data-figure`` attribute naming its place in the JSON, so a test can compare them."""
 from __future__ import annotations
 
+from collections.abc import Mapping
 from datetime import datetime, timedelta, timezone
 from html import escape
-from typing import Any, Mapping
+from typing import Any
 
-_CSS = """.periode{margin:.6rem 0 1.2rem}body{font-family:sans-serif;margin:24px;color:#222;max-width:1200px}h1{font-size:24px}
-h2{font-size:19px;margin-top:32px;border-bottom:2px solid #1f6fb2}p.help{color:#555;font-size:14px}
-.cards{display:flex;gap:12px;flex-wrap:wrap}.card{border:1px solid #ccc;border-radius:6px;padding:10px 14px;min-width:170px}
-.card b{display:block;font-size:28px}table{border-collapse:collapse;font-size:13px;margin-top:8px}
-td,th{border:1px solid #ccc;padding:4px 8px;text-align:right}td:first-child,th:first-child{text-align:left}
-th{background:#eef4fa}.bad{color:#b00020;font-weight:bold}.legend span{display:inline-block;width:12px;height:12px;margin:0 4px 0 12px}"""
+_CSS = ('.periode{margin:.6rem 0 1.2rem}'
+        'body{font-family:sans-serif;margin:24px;color:#222;max-width:1200px}h1{font-size:24px}'
+        '\nh2{font-size:19px;margin-top:32px;border-bottom:2px solid #1f6fb2}'
+        'p.help{color:#555;font-size:14px}\n.cards{display:flex;gap:12px;flex-wrap:wrap}'
+        '.card{border:1px solid #ccc;border-radius:6px;padding:10px 14px;min-width:170px}'
+        '\n.card b{display:block;font-size:28px}'
+        'table{border-collapse:collapse;font-size:13px;margin-top:8px}'
+        '\ntd,th{border:1px solid #ccc;padding:4px 8px;text-align:right}'
+        'td:first-child,th:first-child{text-align:left}\nth{background:#eef4fa}'
+        '.bad{color:#b00020;font-weight:bold}'
+        '.legend span{display:inline-block;width:12px;height:12px;margin:0 4px 0 12px}')
 _WIB = timezone(timedelta(hours=7), "WIB")
 _DAY = timedelta(days=1)
 _BLUE, _GREEN, _RED = "#1f6fb2", "#2e8b57", "#b00020"
 _FIELDS = (("received", "Diterima"), ("first_response_on_time_pct", "Tanggapan tepat waktu (%)"),
-           ("resolved_on_time_pct", "Selesai tepat waktu (%)"), ("first_response_days_median", "Median hari ke tanggapan"),
+           ("resolved_on_time_pct", "Selesai tepat waktu (%)"),
+           ("first_response_days_median", "Median hari ke tanggapan"),
            ("first_response_days_p90", "P90 hari ke tanggapan"), ("resolution_days_median", "Median hari ke selesai"),
            ("resolution_days_p90", "P90 hari ke selesai"), ("open_now", "Terbuka sekarang"),
            ("overdue_now", "Terlambat sekarang"), ("reroutes", "Bukan kewenangan"))
@@ -59,7 +66,8 @@ def render_dashboard(report: Mapping[str, Any], catalog: Any) -> str:
              "<h2>Tren per minggu</h2>", _trend_chart(report["trend"]),
              "<h2>Kasus terlambat</h2>", _overdue_table(report["overdue"], catalog),
              "<h2>Pengaduan serupa (satu akar masalah)</h2>",
-             "<p class='help'>Laporan dengan kategori, kelurahan dan isi yang mirip: selesaikan penyebabnya sekali.</p>",
+             "<p class='help'>Laporan dengan kategori, kelurahan dan isi yang mirip: "
+             "selesaikan penyebabnya sekali.</p>",
              _clusters(report["clusters"], catalog), "<h2>Masalah yang paling sering berulang</h2>",
              _top(report["top_problems"], catalog), "<h2>Angka per unit</h2>",
              _table(report["units"], catalog.units, "units", "Unit"), "<h2>Angka per kategori</h2>",
@@ -84,10 +92,12 @@ def _compliance_chart(units: Mapping[str, Any], catalog: Any) -> str:
     for i, (key, f) in enumerate(rows):
         y = 20 + 30 * i
         svg.append(f"<text x='0' y='{y + 12}' font-size='12'>{_name(catalog.units, key)[:40]}</text>")
-        for j, (field, colour) in enumerate((("first_response_on_time_pct", _BLUE), ("resolved_on_time_pct", _GREEN))):
+        bars = (("first_response_on_time_pct", _BLUE), ("resolved_on_time_pct", _GREEN))
+        for j, (field, colour) in enumerate(bars):
             value = f[field] or 0
-            svg.append(f"<rect class='bar' x='300' y='{y + 12 * j}' width='{value * 5:.0f}' height='11' fill='{colour}'>"
-                       f"<title>{value}%</title></rect><text x='{305 + value * 5:.0f}' y='{y + 12 * j + 10}' "
+            svg.append(f"<rect class='bar' x='300' y='{y + 12 * j}' width='{value * 5:.0f}' height='11' "
+                       f"fill='{colour}'><title>{value}%</title></rect>"
+                       f"<text x='{305 + value * 5:.0f}' y='{y + 12 * j + 10}' "
                        f"font-size='10'>{'–' if f[field] is None else f[field]}%</text>")
     svg.append("</svg>")
     legend = (f"<div class='legend'><span style='background:{_BLUE}'></span>tanggapan pertama tepat waktu"
@@ -99,13 +109,15 @@ def _trend_chart(trend: list[Mapping[str, Any]]) -> str:
     if not trend:
         return "<p>Belum ada data.</p>"
     top = max(max(w["received"], w["resolved"]) for w in trend) or 1
-    svg = [f"<svg id='chart-trend' role='img' aria-label='Tren per minggu' width='{60 * len(trend) + 40}' height='240'>"]
+    svg = [f"<svg id='chart-trend' role='img' aria-label='Tren per minggu' width='{60 * len(trend) + 40}' "
+           "height='240'>"]
     for i, w in enumerate(trend):
         x = 20 + 60 * i
         for j, (field, colour) in enumerate((("received", _BLUE), ("resolved", _GREEN))):
             h = 180 * w[field] / top
-            svg.append(f"<rect class='bar' x='{x + 22 * j}' y='{200 - h:.0f}' width='20' height='{h:.0f}' fill='{colour}'>"
-                       f"<title>{w[field]}</title></rect><text x='{x + 22 * j}' y='{195 - h:.0f}' font-size='10'>{w[field]}</text>")
+            svg.append(f"<rect class='bar' x='{x + 22 * j}' y='{200 - h:.0f}' width='20' height='{h:.0f}' "
+                       f"fill='{colour}'><title>{w[field]}</title></rect>"
+                       f"<text x='{x + 22 * j}' y='{195 - h:.0f}' font-size='10'>{w[field]}</text>")
         svg.append(f"<text x='{x}' y='218' font-size='10'>{escape(w['week'])}</text>")
     svg.append("</svg>")
     return (f"<div class='legend'><span style='background:{_BLUE}'></span>diterima"

@@ -3,118 +3,78 @@
     GET  /units/cases?status=&category=&due_before=&page_size=&page_token=   (admin: &unit=)
     GET  /units/cases/{id}
     POST /units/cases/{id}/{action}     Idempotency-Key header (required); body per action
+    GET  /units/openapi.json            this API's OpenAPI document (public)
 
 Auth: a unit's API key (``X-Api-Key``, scope ``unit``) sees only its unit's cases, and
 another unit's case is a 404; the admin token (``Authorization: Bearer``) and keys of
-the coordinating unit (diskominfo) are the coordinator.
+the coordinating unit (diskominfo) are the coordinator. Order of checks: the caller
+(401), the route (404, 405), the Idempotency-Key, the body, then the action itself.
 """
 from __future__ import annotations
 
 import hashlib
 import json
-import re
 from datetime import datetime
-from typing import Annotated, Any, Literal, Optional
+from typing import Annotated, Any
 
 from flask import Request, Response
-from pydantic import BaseModel, ConfigDict, Field, StringConstraints, ValidationError
+from pydantic import AwareDatetime, BeforeValidator, Field
 
-from shared.domain.api_keys import key_digest
-from shared.domain.case import CaseStatus
-from shared.domain.unit_actions import ACTIONS, Actor
-from shared.ports import InvalidPageToken
+from shared.domain.unit_actions import Actor
 from shared.services.unit_actions import KEY_HEADER, MISSING_KEY, act_on_case, visible_to
-from shared.web.auth import admin_refusal
-from shared.web.cases import case_view
+from shared.web import openapi
+from shared.web.auth import BEARER, UNIT_KEY, unit_actor
+from shared.web.cases import CASE_ID, case_view
+from shared.web.contract import HeaderParam, Operation, Reply, errors
+from shared.web.errors import read_json, read_query
+from shared.web.paging import CODES, StatusQuery, page_answer
+from shared.web.refusals import http_status
+from shared.web.replies import ActionDone, CasePage, CaseWithTimeline
 from shared.web.responses import error, json_response
+from shared.web.routing import Param, Route, Router, routing_error
+from shared.web.unit_bodies import BODIES, HINTS, SUMMARIES
 
-_PATH = re.compile(r"^/cases(?:/([A-Za-z0-9._-]{1,128})(?:/([a-z_]{1,32}))?)?/?$")
-Text = lambda lo, hi: Annotated[str, StringConstraints(strip_whitespace=True, min_length=lo, max_length=hi)]  # noqa: E731
-Url = Annotated[str, StringConstraints(max_length=2048, pattern=r"^https?://\S+$")]
-
-
-class _Body(BaseModel):
-    model_config = ConfigDict(extra="forbid", strict=True)
+__all__ = ["BODIES", "ROUTER", "handle"]
+CALLER = ((UNIT_KEY,), (BEARER,))
 
 
-class NoteBody(_Body):
-    note: Optional[Text(1, 1000)] = None
+def _instant(value: Any) -> Any:
+    return datetime.fromisoformat(value) if isinstance(value, str) else value
 
 
-class FollowUpBody(_Body):
-    text: Text(5, 5000)
-    visibility: Literal["public", "internal"]  # stated every time: public reaches LAPOR!, internal stays in Sigap
-    attachments: Annotated[list[Url], Field(max_length=10)] = []
+class UnitQuery(StatusQuery):
+    category: Annotated[str | None, Field(max_length=64, description="a category code")] = None
+    due_before: Annotated[AwareDatetime | None, BeforeValidator(_instant),
+                          Field(description="RFC 3339 with a zone: cases due by then, soonest first")] = None
 
 
-class ReasonBody(_Body):
-    reason: Text(5, 1000)
+LIST_CODES = {**CODES, "status": ("invalid_status", "status must be a case status"),
+              "due_before": ("invalid_field", "due_before must be an RFC 3339 date-time with a zone")}
 
 
-class RerouteBody(ReasonBody):
-    suggested_unit: Optional[Text(1, 64)] = None
+def _list(request: Request, app: Any, actor: Actor) -> Response:
+    query = read_query(UnitQuery, request.args, LIST_CODES)
+    if isinstance(query, Response):
+        return query
+    unit = actor.unit_id if actor.unit_id and not actor.coordinator else query.unit or actor.unit_id
+    if unit is None or unit not in app.catalog.units:
+        return error(422, "unknown_unit", "unit must be a known unit id", "unit")
+    if query.category is not None and query.category not in app.catalog.categories:
+        return error(422, "unknown_category", "category must be a known code", "category")
+    return page_answer(lambda: app.repo.list_for_unit(
+        unit_id=unit, status=query.status, category=query.category, due_before=query.due_before,
+        page_size=query.page_size, page_token=query.page_token), app.catalog, case_view)
 
 
-class ResolveBody(_Body):
-    resolution: Text(10, 5000)
-    evidence: Annotated[list[Url], Field(max_length=10)] = []
+def _one(request: Request, app: Any, actor: Actor, case_id: str) -> Response:
+    case = app.repo.get(case_id)
+    if not visible_to(case, actor):
+        return error(404, "case_not_found", "no case with this id", "id")
+    return json_response(case_view(case, app.catalog, app.repo.timeline(case.id)))
 
 
-class ReassignBody(_Body):
-    unit_id: Text(1, 64)
-    reason: Optional[Text(1, 1000)] = None
-
-
-class MergeBody(_Body):
-    into: Text(1, 128)
-
-
-class CategoryBody(_Body):
-    category: Text(1, 64)
-
-
-BODIES: dict[str, type[_Body]] = {
-    "acknowledge": NoteBody, "follow_up": FollowUpBody, "request_reroute": RerouteBody, "wait_reporter": ReasonBody,
-    "resume": NoteBody, "resolve": ResolveBody, "accept": NoteBody, "reject": ReasonBody, "reassign": ReassignBody,
-    "merge": MergeBody, "reopen": ReasonBody, "change_category": CategoryBody,
-}
-assert set(BODIES) == set(ACTIONS)
-_HINTS = {"visibility": ": 'public' (sent to LAPOR!) or 'internal' (stays in Sigap)"}  # for a missing field
-
-
-def _actor(request: Request, app: Any) -> Actor | Response:
-    given = request.headers.get("X-Api-Key")
-    if given:
-        key = app.api_keys.find(key_digest(given))
-        if key is None or not key.allows("unit") or key.unit_id is None:
-            return error(401, "unauthorized", "the API key is unknown, revoked or not a unit key", "X-Api-Key")
-        return Actor(f"unit:{key.unit_id}:{key.key_id}", key.unit_id, key.unit_id == app.catalog.triage_unit)
-    refusal = admin_refusal(request, app)
-    return refusal if refusal is not None else Actor("admin", None, True)
-
-
-def handle(request: Request, app: Any) -> Response:
-    actor = _actor(request, app)
-    if isinstance(actor, Response):
-        return actor
-    match = _PATH.match(request.path)
-    if not match:
-        return error(404, "not_found", "no such endpoint")
-    case_id, action = match.groups()
-    if case_id is None:
-        return _list(request, app, actor) if request.method == "GET" else error(405, "method_not_allowed", "use GET")
-    if action is None:
-        if request.method != "GET":
-            return error(405, "method_not_allowed", "use GET")
-        case = app.repo.get(case_id)
-        if not visible_to(case, actor):
-            return error(404, "case_not_found", "no case with this id", "id")
-        return json_response(case_view(case, app.catalog, app.repo.timeline(case.id)))
-    if request.method != "POST":
-        return error(405, "method_not_allowed", "use POST")
-    if action not in ACTIONS:
-        return error(404, "unknown_action", f"actions: {', '.join(sorted(ACTIONS))}", "action")
-    return _act(request, app, actor, case_id, action)
+def _unknown_action(request: Request, app: Any, actor: Actor, case_id: str, action: str) -> Response:
+    return error(404, "unknown_action", f"actions: {', '.join(sorted(BODIES))}", "action")
 
 
 def _act(request: Request, app: Any, actor: Actor, case_id: str, action: str) -> Response:
@@ -123,57 +83,51 @@ def _act(request: Request, app: Any, actor: Actor, case_id: str, action: str) ->
         return error(422, MISSING_KEY.code, MISSING_KEY.message, MISSING_KEY.field)
     if len(key) > 255:
         return error(422, "invalid_header", "Idempotency-Key must be 1-255 characters", KEY_HEADER)
-    raw = request.get_data() or b"{}"
-    try:
-        params = BODIES[action].model_validate_json(raw).model_dump()
-    except ValidationError as exc:
-        return _body_refusal(exc)
+    body = read_json(BODIES[action], request.get_data() or b"{}", hints=HINTS)
+    if isinstance(body, Response):
+        return body
+    params = body.model_dump()
     fingerprint = hashlib.sha256(f"{case_id}\n{action}\n{json.dumps(params, sort_keys=True)}".encode()).hexdigest()
     answer = act_on_case(case_id, action, params, actor=actor, idempotency_key=key, fingerprint=fingerprint,
-                         repo=app.repo, store=app.lapor_store, outbox=app.outbox, publisher=app.publisher,
-                         clock=app.clock, catalog=app.catalog, rules=app.escalation.rules if app.escalation else None)
-    return json_response(answer.body, answer.status)
+                         uow=app.uow, publisher=app.publisher, clock=app.clock, catalog=app.catalog,
+                         rules=app.escalation.rules if app.escalation else None)
+    return json_response(answer.body, http_status(answer.refused))
 
 
-def _body_refusal(exc: ValidationError) -> Response:
-    """The first problem of a body, naming its field (400 when it is not a JSON object at all)."""
-    first = exc.errors(include_url=False)[0]
-    if first["type"] in ("json_invalid", "model_type"):
-        return error(400, "malformed_json", "the body must be a JSON object")
-    field = ".".join(str(p) for p in first["loc"]) or None
-    if first["type"] == "missing":
-        return error(422, "invalid_field", f"{field} is required{_HINTS.get(field or '', '')}", field)
-    return error(422, "invalid_field", f"{field}: {first['msg']}", field)
+def _spec(request: Request, app: Any) -> Response:
+    return json_response(openapi.document("units", "Sigap unit API", ROUTER))
 
 
-def _list(request: Request, app: Any, actor: Actor) -> Response:
-    args = request.args
-    unit = actor.unit_id if actor.unit_id and not actor.coordinator else args.get("unit") or actor.unit_id
-    if unit is None or unit not in app.catalog.units:
-        return error(422, "unknown_unit", "unit must be a known unit id", "unit")
-    try:
-        status = CaseStatus(args["status"]) if args.get("status") else None
-    except ValueError:
-        return error(422, "invalid_status", "status must be a case status", "status")
-    category = args.get("category") or None
-    if category is not None and category not in app.catalog.categories:
-        return error(422, "unknown_category", "category must be a known code", "category")
-    try:
-        due = datetime.fromisoformat(args["due_before"]) if args.get("due_before") else None
-        if due is not None and due.tzinfo is None:
-            raise ValueError
-    except ValueError:
-        return error(422, "invalid_field", "due_before must be an RFC 3339 date-time with a zone", "due_before")
-    try:
-        size = int(args.get("page_size", 50))
-        if not 1 <= size <= 200:
-            raise ValueError
-    except ValueError:
-        return error(422, "invalid_page_size", "page_size must be 1..200", "page_size")
-    try:
-        page = app.repo.list_for_unit(unit_id=unit, status=status, category=category, due_before=due,
-                                      page_size=size, page_token=args.get("page_token"))
-    except InvalidPageToken:
-        return error(400, "invalid_page_token", "page_token is not one this API gave", "page_token")
-    return json_response({"cases": [case_view(c, app.catalog) for c in page.cases],
-                          "next_page_token": page.next_page_token})
+IDEMPOTENCY = HeaderParam(KEY_HEADER, "required: a retry with the same key and body gets the recorded answer, "
+                          "never a second change; the same key with another body is 422", required=True,
+                          schema={"type": "string", "minLength": 1, "maxLength": 255,
+                                  "pattern": "^[!-~]([ -~]*[!-~])?$"})
+ACTION_REPLIES = {200: Reply("the action made (or the recorded answer of a retry)", ActionDone),
+                  **errors(400, 401, 403, 404, 409, 422)}
+_ID = {"case_id": CASE_ID}
+ROUTER = Router([
+    Route("/cases", "GET", _list, Operation(
+        "The caller's cases (the coordinator: any unit's, with unit=)", query=UnitQuery, security=CALLER,
+        replies={200: Reply("one page of cases", CasePage), **errors(400, 401, 422)})),
+    Route("/cases/{case_id}", "GET", _one, Operation(
+        "One case with its timeline (another unit's case is 404)", security=CALLER,
+        replies={200: Reply("the case", CaseWithTimeline), **errors(401, 404)}), params=_ID),
+    *(Route(f"/cases/{{case_id}}/{action}", "POST", _act, Operation(
+        SUMMARIES[action], body=model, headers=(IDEMPOTENCY,), security=CALLER, body_required=False,
+        replies=ACTION_REPLIES), params=_ID, defaults={"action": action}) for action, model in BODIES.items()),
+    Route("/cases/{case_id}/{action}", "POST", _unknown_action, None,
+          params={**_ID, "action": Param(r"[a-z_]{1,32}", "an action")}),
+    Route("/openapi.json", "GET", _spec, openapi.SPEC_OPERATION),
+])
+
+
+def handle(request: Request, app: Any) -> Response:
+    match = ROUTER.match(request)
+    if match.route is not None and match.route.handler is _spec:
+        return match.call(request, app)
+    actor = unit_actor(request, app)
+    if isinstance(actor, Response):
+        return actor
+    if match.route is None:
+        return routing_error(match, "use /units/cases, /units/cases/{id} or POST /units/cases/{id}/{action}")
+    return match.route.handler(request, app, actor, **match.values)

@@ -5,24 +5,37 @@
     DELETE /webhooks/subscriptions/{id}             deactivate
     GET    /webhooks/subscriptions/{id}/deliveries?status=parked|pending|delivered
     POST   /webhooks/subscriptions/{id}/redrive     parked deliveries back in line
+    GET    /webhooks/openapi.json                   this API's OpenAPI document (public)
+
+Order of checks: the admin token (401), the route (404, 405), the subscription (404).
 """
 from __future__ import annotations
 
 import base64
-import re
 import secrets
 from typing import Any
 
 from flask import Request, Response
 
-from shared.domain.events import TOPICS
 from shared.domain.integrations.url_safety import UnsafeUrl
-from shared.domain.integrations.webhooks import DeliveryStatus, Subscription
+from shared.domain.integrations.webhooks import Subscription
 from shared.services.webhooks import DELIVER_TOPIC, redrive
-from shared.web.auth import admin_refusal
+from shared.web import openapi
+from shared.web.auth import BEARER, admin_refusal
+from shared.web.contract import Operation, Reply, errors
+from shared.web.errors import read_json, read_query
 from shared.web.responses import error, json_response
-
-_PATH = re.compile(r"^/subscriptions(?:/([a-z0-9_]{1,64})(?:/(deliveries|redrive))?)?/?$")
+from shared.web.routing import Param, Route, Router, routing_error
+from shared.web.webhook_models import (
+    CODES,
+    DeliveriesQuery,
+    DeliveryList,
+    Redriven,
+    SubscriptionCreated,
+    SubscriptionIn,
+    SubscriptionList,
+    SubscriptionOut,
+)
 
 
 def _view(sub: Subscription, secret: bool = False) -> dict[str, Any]:
@@ -31,63 +44,102 @@ def _view(sub: Subscription, secret: bool = False) -> dict[str, Any]:
     return {**view, "secret": sub.secret} if secret else view
 
 
-def handle(request: Request, app: Any) -> Response:
-    refusal = admin_refusal(request, app)
-    if refusal is not None:
-        return refusal
-    match = _PATH.match(request.path)
-    if not match:
-        return error(404, "not_found", "no such endpoint")
-    sub_id, action = match.groups()
-    store = app.webhook_store
-    if sub_id is None:
-        if request.method == "POST":
-            return _create(request, app)
-        return json_response({"subscriptions": [_view(s) for s in store.subscriptions()]})
-    sub = store.get_subscription(sub_id)
-    if sub is None:
-        return error(404, "subscription_not_found", "no subscription with this id", "id")
-    if action == "redrive" and request.method == "POST":
-        count = redrive(sub_id, store=store, clock=app.clock)
-        app.publisher.publish_signal(DELIVER_TOPIC, {"subscription_id": sub_id})
-        return json_response({"redriven": count})
-    if action == "deliveries":
-        try:
-            status = DeliveryStatus(request.args.get("status", "parked"))
-        except ValueError:
-            return error(422, "invalid_status", "status must be pending, delivered or parked", "status")
-        rows = store.deliveries_of(sub_id, status)
-        return json_response({"deliveries": [
-            {"id": d.id, "event_id": d.event_id, "event_type": d.event_type, "status": d.status.value,
-             "attempts": d.attempts, "last_status": d.last_status, "last_error": d.last_error,
-             "next_attempt_at": d.next_attempt_at, "delivered_at": d.delivered_at} for d in rows]})
-    if action is None and request.method == "DELETE":
-        store.set_subscription_state(sub_id, active=False)
-        return Response(status=204)
-    if action is None and request.method == "GET":
-        return json_response(_view(sub))
-    return error(405, "method_not_allowed", "method not allowed here")
+def _list(request: Request, app: Any) -> Response:
+    return json_response({"subscriptions": [_view(s) for s in app.webhook_store.subscriptions()]})
 
 
 def _create(request: Request, app: Any) -> Response:
-    body = request.get_json(silent=True)
-    if not isinstance(body, dict):
+    if not request.is_json:
         return error(400, "malformed_json", "the body must be a JSON object")
-    url, types = body.get("url"), body.get("event_types")
-    if not isinstance(url, str) or len(url) > 2048:
-        return error(422, "invalid_field", "url must be a string of at most 2048 characters", "url")
-    known = set(TOPICS) | {"*"}
-    if not isinstance(types, list) or not types or not all(isinstance(t, str) and t in known for t in types):
-        return error(422, "invalid_field", f"event_types must be a non-empty list of {sorted(known)}", "event_types")
-    description = body.get("description", "")
-    if not isinstance(description, str) or len(description) > 500:
-        return error(422, "invalid_field", "description must be a string of at most 500 characters", "description")
+    body = read_json(SubscriptionIn, request.get_data(), codes=CODES)
+    if isinstance(body, Response):
+        return body
     try:
-        app.webhook_sender.check(url)
+        app.webhook_sender.check(body.url)
     except UnsafeUrl as exc:
         return error(422, "unsafe_url", f"url refused: {exc}", "url")
-    sub = Subscription(id=f"sub_{secrets.token_hex(8)}", url=url, event_types=tuple(dict.fromkeys(types)),
+    except UnicodeError:  # a host name IDNA cannot encode (a label over 63 characters): it resolves to nothing
+        return error(422, "unsafe_url", "url refused: the host name is not a valid DNS name", "url")
+    sub = Subscription(id=f"sub_{secrets.token_hex(8)}", url=body.url,
+                       event_types=tuple(dict.fromkeys(body.event_types)),
                        secret="whsec_" + base64.b64encode(secrets.token_bytes(32)).decode(),
-                       created_at=app.clock.now(), description=description)
+                       created_at=app.clock.now(), description=body.description)
     app.webhook_store.add_subscription(sub)
     return json_response(_view(sub, secret=True), 201)
+
+
+def _found(app: Any, sub_id: str) -> Subscription | Response:
+    sub = app.webhook_store.get_subscription(sub_id)
+    return sub if sub is not None else error(404, "subscription_not_found", "no subscription with this id", "id")
+
+
+def _one(request: Request, app: Any, sub_id: str) -> Response:
+    sub = _found(app, sub_id)
+    return sub if isinstance(sub, Response) else json_response(_view(sub))
+
+
+def _deactivate(request: Request, app: Any, sub_id: str) -> Response:
+    sub = _found(app, sub_id)
+    if isinstance(sub, Response):
+        return sub
+    app.webhook_store.set_subscription_state(sub_id, active=False)
+    return Response(status=204)
+
+
+def _deliveries(request: Request, app: Any, sub_id: str) -> Response:
+    sub = _found(app, sub_id)
+    if isinstance(sub, Response):
+        return sub
+    query = read_query(DeliveriesQuery, request.args, CODES)
+    if isinstance(query, Response):
+        return query
+    rows = app.webhook_store.deliveries_of(sub_id, query.status)
+    return json_response({"deliveries": [
+        {"id": d.id, "event_id": d.event_id, "event_type": d.event_type, "status": d.status.value,
+         "attempts": d.attempts, "last_status": d.last_status, "last_error": d.last_error,
+         "next_attempt_at": d.next_attempt_at, "delivered_at": d.delivered_at} for d in rows]})
+
+
+def _redrive(request: Request, app: Any, sub_id: str) -> Response:
+    sub = _found(app, sub_id)
+    if isinstance(sub, Response):
+        return sub
+    count = redrive(sub_id, store=app.webhook_store, clock=app.clock)
+    app.publisher.publish_signal(DELIVER_TOPIC, {"subscription_id": sub_id})
+    return json_response({"redriven": count})
+
+
+def _spec(request: Request, app: Any) -> Response:
+    return json_response(openapi.document("webhooks", "Sigap outbound webhook admin API", ROUTER))
+
+
+def _admin(summary: str, replies: dict[int, Reply], **more: Any) -> Operation:
+    return Operation(summary, security=((BEARER,),), replies={**replies, **errors(401, 404)}, **more)
+
+
+_ID = {"sub_id": Param(r"[a-z0-9_]{1,64}", "the subscription id")}
+_SUB = "/subscriptions/{sub_id}"
+ROUTER = Router([
+    Route("/subscriptions", "GET", _list, _admin("Every subscription", {200: Reply("them", SubscriptionList)})),
+    Route("/subscriptions", "POST", _create, _admin(
+        "Subscribe a URL to event types; the answer shows the signing secret, once", body=SubscriptionIn,
+        replies={201: Reply("the subscription with its secret", SubscriptionCreated), **errors(400, 422)})),
+    Route(_SUB, "GET", _one, _admin("One subscription", {200: Reply("it", SubscriptionOut)}), params=_ID),
+    Route(_SUB, "DELETE", _deactivate, _admin("Deactivate a subscription", {204: Reply("done", None)}), params=_ID),
+    Route(f"{_SUB}/deliveries", "GET", _deliveries, _admin(
+        "A subscription's deliveries in one status", query=DeliveriesQuery,
+        replies={200: Reply("them", DeliveryList), **errors(422)}), params=_ID),
+    Route(f"{_SUB}/redrive", "POST", _redrive, _admin(
+        "Parked deliveries back in line", {200: Reply("how many", Redriven)}), params=_ID),
+    Route("/openapi.json", "GET", _spec, openapi.SPEC_OPERATION),
+])
+
+
+def handle(request: Request, app: Any) -> Response:
+    match = ROUTER.match(request)
+    if match.route is not None and match.route.handler is _spec:
+        return match.call(request, app)
+    refusal = admin_refusal(request, app)
+    if refusal is not None:
+        return refusal
+    return match.call(request, app) if match.route else routing_error(match, "use /webhooks/subscriptions[/{id}]")

@@ -16,7 +16,7 @@ import tempfile
 import time
 import urllib.request
 from dataclasses import replace
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 from infra.local.stack import Process, free_port, http_ok, wait_until
@@ -26,8 +26,8 @@ from tests.escalation_support import CATALOG, ESCALATION
 from tests.fakes import FakePublisher
 
 PROJECT = "sigap-bench-esc"
-MONDAY = datetime(2026, 11, 23, 3, 0, tzinfo=timezone.utc)
-AS_OF = datetime(2026, 11, 25, 9, 0, tzinfo=timezone.utc)  # Wednesday close: Monday's cases are late
+MONDAY = datetime(2026, 11, 23, 3, 0, tzinfo=UTC)
+AS_OF = datetime(2026, 11, 25, 9, 0, tzinfo=UTC)  # Wednesday close: Monday's cases are late
 
 
 def case_document(i: int, due: bool) -> tuple[str, dict]:
@@ -68,37 +68,30 @@ class TimedQueue:
         finally:
             self.seconds += time.perf_counter() - started
 
+    def deadlines_until(self, until, limit):
+        started = time.perf_counter()
+        try:
+            return self._queue.deadlines_until(until, limit)
+        finally:
+            self.seconds += time.perf_counter() - started
+
     @property
     def documents_read(self):
         return self._queue.documents_read
 
 
-class CountingRepo:
-    """The real repository, counting the documents its reads return."""
-
-    def __init__(self, repo):
-        self._repo, self.reads = repo, 0
-
-    def get(self, case_id):
-        self.reads += 1
-        return self._repo.get(case_id)
-
-    def __getattr__(self, name):
-        return getattr(self._repo, name)
-
-
 def one_tick(client) -> dict:
-    from shared.adapters.firestore_cases import FirestoreCaseRepository, FirestoreOutbox
     from shared.adapters.firestore_escalation import FirestoreDueCases
+    from shared.adapters.firestore_uow import FirestoreUnitOfWork
     from shared.services.escalation import escalate_due
-    queue, repo = TimedQueue(FirestoreDueCases(client)), CountingRepo(FirestoreCaseRepository(client))
+    queue, uow = TimedQueue(FirestoreDueCases(client)), FirestoreUnitOfWork(client)
     started = time.perf_counter()
-    outcome = escalate_due(queue=queue, repo=repo, outbox=FirestoreOutbox(client), publisher=FakePublisher(),
-                           catalog=CATALOG, escalation=ESCALATION, as_of=AS_OF, limit=500)
+    outcome = escalate_due(queue=queue, uow=uow, publisher=FakePublisher(), catalog=CATALOG, escalation=ESCALATION,
+                           as_of=AS_OF, limit=500)
     wall = time.perf_counter() - started
     return {"wall_seconds": round(wall, 3), "query_seconds": round(queue.seconds, 3),
             "writes_seconds": round(wall - queue.seconds, 3),
-            "documents_read": queue.documents_read + repo.reads, "outcome": outcome}
+            "documents_read": queue.documents_read + uow.reads, "outcome": outcome}
 
 
 def control_query(client) -> float:

@@ -50,19 +50,21 @@ class CountingOutbox:
             self.writes += 1
 
 
-def one_sync(client_factory, store, outbox, publisher, page_size: int) -> dict:
-    from shared.adapters.clock import SystemClock
+def one_sync(client_factory, store, uow, publisher, page_size: int) -> dict:
     from shared.adapters.catalog_files import load_catalog
+    from shared.adapters.clock import SystemClock
     from shared.services.lapor_sync import SyncLimits, sync_from_lapor
     client = client_factory()
-    store.reads = store.writes = 0
+    store.reads = store.writes = uow.reads = uow.writes = 0
+    outbox = uow.outbox
     outbox.writes = 0
     started = time.perf_counter()
-    run = sync_from_lapor(client=client, store=store, outbox=outbox, publisher=publisher, clock=SystemClock(),
+    run = sync_from_lapor(client=client, store=store, uow=uow, publisher=publisher, clock=SystemClock(),
+                          catalog=load_catalog(),
                           limits=SyncLimits(page_size=page_size, budget_seconds=3600, lease_seconds=3700))
     return {"outcome": run.outcome, "wall_seconds": round(time.perf_counter() - started, 2), "pages": run.pages,
             "created": run.created, "updated": run.updated, "portal_calls": client.calls,
-            "firestore_reads": store.reads, "firestore_writes": store.writes + outbox.writes,
+            "firestore_reads": store.reads + uow.reads, "firestore_writes": store.writes + uow.writes + outbox.writes,
             "of_which_outbox_deletes": outbox.writes}
 
 
@@ -79,15 +81,17 @@ def run(reports: int, page_size: int) -> dict:
         wait_until(lambda: http_ok(f"http://127.0.0.1:{sandbox_port}/_sandbox/health"), "sandbox", sandbox, 60)
         os.environ["FIRESTORE_EMULATOR_HOST"] = host
         from google.cloud import firestore
-        from shared.adapters.firestore_cases import FirestoreOutbox
+
         from shared.adapters.firestore_lapor import FirestoreLaporStore
+        from shared.adapters.firestore_uow import FirestoreUnitOfWork
         from shared.adapters.lapor_client import HttpLaporClient
         db = firestore.Client(project=PROJECT)
-        store, outbox, publisher = FirestoreLaporStore(db), CountingOutbox(FirestoreOutbox(db)), CountingPublisher()
+        store, uow, publisher = FirestoreLaporStore(db), FirestoreUnitOfWork(db), CountingPublisher()
+        uow.outbox = CountingOutbox(uow.outbox)
         factory = lambda: HttpLaporClient(f"http://127.0.0.1:{sandbox_port}", TOKEN)  # noqa: E731
-        first = one_sync(factory, store, outbox, publisher, page_size)
+        first = one_sync(factory, store, uow, publisher, page_size)
         first["reports_per_second"] = round(first["created"] / first["wall_seconds"], 1)
-        idle = one_sync(factory, store, outbox, publisher, page_size)
+        idle = one_sync(factory, store, uow, publisher, page_size)
         cases = db.collection("cases").count().get()[0][0].value
         return {"reports": reports, "page_size": page_size, "first_sync": first, "idle_sync": idle,
                 "cases_stored": cases, "events_published": publisher.events}

@@ -16,7 +16,7 @@ import random
 import tempfile
 import time
 from dataclasses import replace
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 from infra.local.stack import Process, free_port, http_ok, wait_until
@@ -26,7 +26,7 @@ from shared.domain.reports.figures import Period
 from tests.escalation_support import CATALOG, ESCALATION
 
 PROJECT = "sigap-bench-reports"
-START = datetime(2026, 1, 4, 17, 0, tzinfo=timezone.utc)  # Monday 2026-01-05 00:00 WIB
+START = datetime(2026, 1, 4, 17, 0, tzinfo=UTC)  # Monday 2026-01-05 00:00 WIB
 NOW = START + timedelta(days=364)
 TITLES = ("Sampah menumpuk di jalan {n}", "Lampu jalan mati di jalan {n}", "Jalan berlubang di jalan {n}",
           "Selokan mampet di gang {n}", "Pelayanan KTP lambat di kelurahan", "Pohon tumbang di jalan {n}")

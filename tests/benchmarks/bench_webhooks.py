@@ -11,16 +11,17 @@ import json
 import tempfile
 import threading
 import time
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 
 from infra.local.stack import LocalStack, emulator_env, free_port
 from shared.adapters.clock import SystemClock
 from shared.adapters.http_webhooks import HttpWebhookSender
+from shared.delivery.engine import DeliveryLimits, deliver_due
 from shared.domain.integrations.url_safety import UrlPolicy
-from shared.domain.integrations.webhooks import Subscription
-from shared.services.webhooks import DeliveryLimits, deliver_due, fan_out
+from shared.domain.integrations.webhooks import WEBHOOK_RETRY, Subscription
+from shared.services.webhooks import fan_out
 
 
 class Receiver:
@@ -61,12 +62,12 @@ def run(client, events: int, slow: float, tag: str) -> dict:
     started = time.monotonic()
     for n in range(events):
         fan_out({"id": f"{tag}-{n}", "type": "complaint.assigned", "case_id": f"c-{n}",
-                 "occurred_at": datetime.now(timezone.utc).isoformat(), "data": {"unit_id": "dlh"}},
+                 "occurred_at": datetime.now(UTC).isoformat(), "data": {"unit_id": "dlh"}},
                 store=_Only(store, subs), clock=clock)
     queued = time.monotonic()
     sender = HttpWebhookSender(UrlPolicy.parse(True, ["127.0.0.0/8"]))
     while sum(r.count for r in receivers) < events * len(receivers):
-        deliver_due(store=_Only(store, subs), sender=sender, clock=clock,
+        deliver_due(store=_Only(store, subs), sender=sender, clock=clock, policy=WEBHOOK_RETRY,
                     limits=DeliveryLimits(budget_seconds=600))
     fast = receivers[1:]
     fast_done = max(r.done_at for r in fast) - queued
@@ -84,6 +85,9 @@ class _Only:
         self._store, self._subs = store, subs
 
     def subscriptions(self):
+        return self._subs
+
+    def destinations(self):
         return self._subs
 
     def __getattr__(self, name):

@@ -16,7 +16,8 @@ import hashlib
 import inspect
 import json
 from collections import Counter
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime
+from typing import Any
 
 from infra.lapor_sandbox.portal import Portal
 from shared import logs
@@ -28,10 +29,10 @@ from shared.services.lapor_sync import sync_from_lapor
 from shared.services.routing import route_case
 from shared.services.unit_actions import act_on_case
 from tests.escalation_support import CATALOG, ESCALATION, RULES
-from tests.fakes import FakeCaseStore, FakeClock, FakePublisher, FakeReportSource
+from tests.fakes import FakeCaseStore, FakeClock, FakePublisher, FakeReportSource, FakeUnitOfWork
 from tests.lapor_fakes import FakeLaporClient, FakeLaporStore
 
-NOW = datetime(2026, 12, 1, 3, 0, tzinfo=timezone.utc)  # Tuesday 1 December 2026, 10:00 WIB
+NOW = datetime(2026, 12, 1, 3, 0, tzinfo=UTC)  # Tuesday 1 December 2026, 10:00 WIB
 
 
 def _accepts(function, name: str) -> bool:
@@ -42,12 +43,14 @@ def run() -> dict:
     portal = Portal("sandbox-token", 300, 2026)
     client = FakeLaporClient([report_from_wire(portal.public(r)) for r in portal.reports.values()])
     cases, publisher, clock = FakeCaseStore(), FakePublisher(), FakeClock(NOW)
-    store = FakeLaporStore(cases)
-    extra = {"catalog": CATALOG, "rules": ESCALATION.rules} if _accepts(sync_from_lapor, "catalog") else {}
-    sync_from_lapor(client=client, store=store, outbox=cases, publisher=publisher, clock=clock, **extra)
+    store, uow = FakeLaporStore(cases), FakeUnitOfWork(cases)
+    extra: dict[str, Any] = {}
+    if _accepts(sync_from_lapor, "catalog"):
+        extra = {"catalog": CATALOG, "rules": ESCALATION.rules}
+    sync_from_lapor(client=client, store=store, uow=uow, publisher=publisher, clock=clock, **extra)
     for event in list(publisher.published):
         if event.type == "complaint.received":
-            route_case(event.case_id, repo=cases, outbox=cases, publisher=publisher, catalog=CATALOG, rules=RULES,
+            route_case(event.case_id, uow=uow, publisher=publisher, catalog=CATALOG, rules=RULES,
                        clock=clock, escalation=ESCALATION)
     oldest = sorted((c for c in cases.cases.values() if c.status.value == "assigned"),
                     key=lambda c: c.counting_from)[:5]
@@ -56,19 +59,19 @@ def run() -> dict:
         params = {"note": "Kami tangani."}
         act_on_case(case.id, "acknowledge", params, actor=Actor(f"unit:{case.unit_id}:k", case.unit_id, False),
                     idempotency_key=f"ack-{case.id}", fingerprint=hashlib.sha256(case.id.encode()).hexdigest(),
-                    repo=cases, store=store, outbox=cases, publisher=publisher, clock=clock, catalog=CATALOG,
+                    uow=uow, publisher=publisher, clock=clock, catalog=CATALOG,
                     rules=ESCALATION.rules)
     start = len(publisher.published)
     for _ in range(24):  # every 5 minutes for two hours
         clock.advance(minutes=5)
-        escalate_due(queue=cases, repo=cases, outbox=cases, publisher=publisher, catalog=CATALOG,
+        escalate_due(queue=cases, uow=uow, publisher=publisher, catalog=CATALOG,
                      escalation=ESCALATION, as_of=clock.now())
     escalated = [e for e in publisher.published[start:] if e.type == "complaint.escalated"]
     per_case: dict[str, list[datetime]] = {}
     for e in escalated:
         per_case.setdefault(e.case_id, []).append(e.occurred_at)
     climb = max((len(v), (v[-1] - v[0]).total_seconds() / 60) for v in per_case.values()) if per_case else (0, 0)
-    period = Period(datetime(2026, 9, 1, tzinfo=timezone.utc), datetime(2027, 1, 1, tzinfo=timezone.utc))
+    period = Period(datetime(2026, 9, 1, tzinfo=UTC), datetime(2027, 1, 1, tzinfo=UTC))
     figures = compute_figures(FakeReportSource(cases).facts(period, clock.now()), period, clock.now(),
                               ESCALATION.policy, ESCALATION.rules.calendar)
     total = figures["total"]

@@ -10,10 +10,18 @@ from functions_framework import create_app
 
 from shared import bootstrap
 from shared.adapters.catalog_files import load_catalog, load_routing_rules
-from shared.config import Settings
 from shared.adapters.escalation_files import load_escalation
+from shared.config import Settings
+from tests.fakes import (
+    FakeApiKeyStore,
+    FakeCaseStore,
+    FakeClock,
+    FakePublisher,
+    FakeUnitOfWork,
+    FakeWebhookSender,
+    FakeWebhookStore,
+)
 from tests.lapor_fakes import FakeLaporStore
-from tests.fakes import FakeApiKeyStore, FakeCaseStore, FakeClock, FakePublisher, FakeWebhookSender, FakeWebhookStore
 
 SOURCE = str(Path(__file__).resolve().parents[2] / "functions" / "main.py")
 SECRET = "whsec_" + base64.b64encode(b"functions-test-secret-0123").decode()
@@ -32,7 +40,7 @@ def app(monkeypatch):
         clock=FakeClock(), api_keys=FakeApiKeyStore(), webhook_store=FakeWebhookStore(),
         webhook_sender=FakeWebhookSender(unsafe={"https://169.254.169.254/latest"}))
     fake.escalation, fake.due_cases = _ESCALATION, store
-    fake.lapor_store = FakeLaporStore(store)
+    fake.lapor_store, fake.uow = FakeLaporStore(store), FakeUnitOfWork(store)
     monkeypatch.setattr(bootstrap, "_app", fake)
     return fake
 

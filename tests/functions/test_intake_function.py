@@ -1,5 +1,5 @@
 import json
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 
 import pytest
 
@@ -35,7 +35,7 @@ def test_repeat_answers_200_with_the_same_id(app, client):
 
 
 def stale(raw, minutes):
-    return signed_headers(SECRET, raw, at=datetime.now(timezone.utc) + timedelta(minutes=minutes))
+    return signed_headers(SECRET, raw, at=datetime.now(UTC) + timedelta(minutes=minutes))
 
 
 RAW = json.dumps(VALID)

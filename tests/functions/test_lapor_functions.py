@@ -1,19 +1,18 @@
 """sync_lapor, push_lapor and queue_lapor_submission through functions-framework, on fakes."""
-from dataclasses import replace
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 
 from shared.domain.integrations.lapor import Report
-from shared.web.schemas import ComplaintIn
 from shared.services.intake import receive_complaint
+from shared.web.schemas import ComplaintIn
 from tests.functions.conftest import pubsub_push
 from tests.lapor_fakes import FakeLaporClient, FakeLaporStore, unavailable
 
-AT = datetime(2026, 11, 20, 3, 0, tzinfo=timezone.utc)
+AT = datetime(2026, 11, 20, 3, 0, tzinfo=UTC)
 
 
 def lapor(app, reports=()):
     app.lapor_client, app.lapor_store = FakeLaporClient(reports), FakeLaporStore(app.repo)
-    app.settings = replace(app.settings, lapor_base_url="http://sandbox", lapor_token="t" * 20)
+    app.settings = app.settings.model_copy(update={"lapor_base_url": "http://sandbox", "lapor_token": "t" * 20})
     return app
 
 
@@ -41,7 +40,7 @@ def test_a_city_complaint_is_queued_then_pushed(app, client):
     lapor(app)
     receipt = receive_complaint(ComplaintIn(external_id="e-1", title="Lampu jalan mati",
                                             description="Lampu PJU mati di Jl. Cendrawasih sejak seminggu."),
-                                source="demo", delivery_id="m-1", repo=app.repo, outbox=app.repo,
+                                source="demo", delivery_id="m-1", uow=app.uow,
                                 publisher=app.publisher, clock=app.clock)
     event = pubsub_push({"id": f"{receipt.case_id}.received", "type": "complaint.received",
                          "case_id": receipt.case_id})

@@ -1,11 +1,11 @@
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from xml.etree import ElementTree
 
 import pytest
 
 from shared.domain.api_keys import issue_key, key_digest
 
-NOW = datetime(2026, 11, 23, tzinfo=timezone.utc)
+NOW = datetime(2026, 11, 23, tzinfo=UTC)
 
 
 @pytest.fixture
@@ -80,7 +80,8 @@ def test_services_in_xml(app, client):
 @pytest.mark.parametrize("query, status", [
     ("start_date=2026-01-01T00:00:00Z&end_date=2026-06-01T00:00:00Z", 400),  # over 90 days
     ("start_date=kemarin", 400), ("start_date=2026-01-01T00:00:00", 400), ("status=pending", 400),
-    ("service_code=jalan-tol", 404)])
+    ("service_code=jalan-tol", 404),
+    ("start_date=9999-12-30T00:00:00Z", 400), ("end_date=0001-01-02T00:00:00Z", 400)])  # no date past the calendar
 def test_bad_queries(app, client, query, status):
     response = client("open311").get(f"/v2/requests.json?{query}")
     assert response.status_code == status and response.get_json()[0]["code"] == status

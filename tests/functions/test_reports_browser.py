@@ -2,9 +2,9 @@
 the screenshot is not blank, and the numbers in the rendered page match the JSON.
 Never skipped: without chromium this test fails and says how to install it."""
 import shutil
+import struct
 import subprocess
 import zlib
-import struct
 
 import pytest
 
@@ -41,10 +41,12 @@ def png_pixels(path) -> tuple[int, int, set]:
         elif kind == b"IDAT":
             idat += chunk
         pos += 12 + length
+    assert header is not None, "no IHDR chunk"
     width, height, depth, colour_type = header[:4]
     assert depth == 8 and colour_type in (2, 6)
     channels = 3 if colour_type == 2 else 4
-    raw, stride, colours = zlib.decompress(idat), width * channels + 1, set()
+    raw, stride = zlib.decompress(idat), width * channels + 1
+    colours: set[bytes] = set()
     previous = bytearray(stride - 1)
     for y in range(height):
         line = bytearray(raw[y * stride + 1:(y + 1) * stride])

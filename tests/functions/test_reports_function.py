@@ -4,9 +4,8 @@ import io
 
 import pytest
 
-from shared.web.schemas import ComplaintIn
 from shared.services.intake import receive_complaint
-
+from shared.web.schemas import ComplaintIn, LocationIn
 from tests.fakes import FakeReportSource
 from tests.functions.conftest import ADMIN
 from tests.reports_support import SeededSource, figures_in_html, mismatches
@@ -56,7 +55,8 @@ def test_dashboard_numbers_match_the_json(seeded, client):
     assert figures_in_html(html)["total.received"] == "5"
 
 
-@pytest.mark.parametrize("query", ["?from=2026-13-01", "?from=2026-02-09&to=2026-02-01", "?from=2020-01-01&to=2026-01-01"])
+@pytest.mark.parametrize("query", ["?from=2026-13-01", "?from=2026-02-09&to=2026-02-01",
+                                   "?from=2020-01-01&to=2026-01-01", "?to=9999-12-31", "?to=0001-01-02"])
 def test_bad_period_is_422(seeded, client, query):
     assert client("reports").get("/figures.json" + query, headers=AUTH).status_code == 422
 
@@ -70,8 +70,8 @@ def test_a_secret_report_never_shows_its_text(app, client):
     for i in range(3):
         complaint = ComplaintIn(external_id=f"s-{i}", secret=i < 2, title="Rahasia pungli di kantor" if i < 2 else
                                 "Pungutan liar di kantor", description="Ada pungutan liar di kantor kelurahan, tolong.",
-                                location={"kelurahan": "Iringmulyo"})
-        receive_complaint(complaint, source="demo", delivery_id=f"m-{i}", repo=app.repo, outbox=app.repo,
+                                location=LocationIn(kelurahan="Iringmulyo"))
+        receive_complaint(complaint, source="demo", delivery_id=f"m-{i}", uow=app.uow,
                           publisher=app.publisher, clock=app.clock)
     for path in ("/figures.json", "/figures.csv", "/dashboard"):
         text = client("reports").get(path, headers=AUTH).get_data(as_text=True)
@@ -97,6 +97,7 @@ def test_a_browser_logs_in_with_a_form_and_gets_a_session_cookie(seeded, client)
 
 def test_an_expired_or_forged_session_is_refused(seeded, client):
     from datetime import timedelta
+
     from shared.web.dashboard_session import session_valid, session_value
     value = session_value(ADMIN, NOW)
     assert session_valid(value, ADMIN, NOW) and not session_valid(value, ADMIN, NOW + timedelta(hours=9))

@@ -1,6 +1,6 @@
 from shared.domain.case import CaseStatus
-from shared.web.schemas import ComplaintIn
 from shared.services.intake import receive_complaint
+from shared.web.schemas import ComplaintIn
 from tests.functions.conftest import pubsub_push
 
 
@@ -8,7 +8,7 @@ def stored_case(app, **fields):
     complaint = ComplaintIn(**{"external_id": "e-1", "title": "Sampah menumpuk di TPS",
                                "description": "Sampah di TPS pasar tidak diangkut sudah seminggu, bau sekali.",
                                **fields})
-    return receive_complaint(complaint, source="demo", delivery_id="m-1", repo=app.repo, outbox=app.repo,
+    return receive_complaint(complaint, source="demo", delivery_id="m-1", uow=app.uow,
                              publisher=app.publisher, clock=app.clock).case_id
 
 

@@ -1,16 +1,15 @@
 """The unit API through functions-framework: keys, scoping, bodies, the required Idempotency-Key."""
 import itertools
 from dataclasses import replace
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 
 import pytest
 
 from shared.domain.api_keys import issue_key, key_digest
-from tests.functions.conftest import ADMIN
+from tests.functions.conftest import ADMIN, pubsub_push
 from tests.functions.test_route_function import stored_case
-from tests.functions.conftest import pubsub_push
 
-NOW = datetime(2026, 11, 23, tzinfo=timezone.utc)
+NOW = datetime(2026, 11, 23, tzinfo=UTC)
 _KEYS = itertools.count(1)
 
 
@@ -106,7 +105,7 @@ def test_an_action_without_an_idempotency_key_is_refused_and_writes_nothing(app,
     assert error["code"] == "missing_idempotency_key" and error["field"] == "Idempotency-Key"
     assert "required" in error["message"] and "twice" in error["message"]
     assert len(app.repo.timeline(routed)) == 2 and app.repo.get(routed).status.value == "assigned"
-    assert told(app) == [] and app.lapor_store.records == {}
+    assert told(app) == [] and app.repo.idempotency == {}
 
 
 def test_an_overlong_idempotency_key_is_refused(app, client, routed):

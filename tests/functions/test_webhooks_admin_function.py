@@ -2,6 +2,8 @@ from dataclasses import replace
 
 import pytest
 
+from shared.adapters.http_webhooks import HttpWebhookSender
+from shared.domain.integrations.url_safety import UrlPolicy
 from shared.domain.integrations.webhooks import DeliveryStatus
 from shared.services.webhooks import fan_out
 from tests.functions.conftest import ADMIN, pubsub_push
@@ -62,3 +64,10 @@ def test_deactivate(app, client):
     assert client("webhooks").get(f"/subscriptions/{sub_id}", headers=AUTH).get_json()["active"] is False
     assert fan_out({"id": "e", "type": "complaint.assigned", "case_id": "c"}, store=app.webhook_store,
                    clock=app.clock) == 0
+
+
+def test_a_host_name_dns_cannot_carry_is_refused_not_a_500(app, client):
+    app.webhook_sender = HttpWebhookSender(UrlPolicy())
+    response = create(client, {**SUB, "url": "https://" + "a" * 64 + ".example/hooks"})
+    assert response.status_code == 422 and response.get_json()["error"]["code"] == "unsafe_url"
+    assert app.webhook_store.subs == {}

@@ -67,8 +67,8 @@ class Api:
 
     def submit(self, body, source="demo", headers=None, message_id=None):
         raw = body if isinstance(body, str) else json.dumps(body)
-        headers = headers if headers is not None else signed_headers(self.secrets.get(source, self.secrets["demo"]), raw,
-                                                                     message_id=message_id)
+        if headers is None:
+            headers = signed_headers(self.secrets.get(source, self.secrets["demo"]), raw, message_id=message_id)
         return requests.post(f"{self.base}/intake/sources/{source}/complaints", data=raw,
                              headers=headers, timeout=30)
 
@@ -100,6 +100,7 @@ def count(db, collection):
 def tick_until(stack, topic, condition, timeout=25.0):
     """Stands in for Cloud Scheduler: a tick on ``topic`` every second until the condition holds."""
     from google.cloud import pubsub_v1
+
     from infra.local.stack import emulator_env
     with emulator_env(stack.env):  # this stack's emulator, whichever stack it is
         publisher = pubsub_v1.PublisherClient()

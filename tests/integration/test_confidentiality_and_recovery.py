@@ -8,14 +8,17 @@ import time
 from google.cloud import firestore, pubsub_v1
 
 from shared.adapters.clock import SystemClock
-from shared.adapters.firestore_cases import FirestoreCaseRepository, FirestoreOutbox
-from shared.web.schemas import ComplaintIn
+from shared.adapters.firestore_uow import FirestoreUnitOfWork
 from shared.services.intake import receive_complaint
+from shared.web.schemas import ComplaintIn
 from tests.integration.conftest import PROJECT, count
 
 
 class CrashingPublisher:
     def publish(self, event):
+        raise SystemError("process died before the publish")
+
+    def publish_signal(self, topic, payload):
         raise SystemError("process died before the publish")
 
 
@@ -24,8 +27,8 @@ def test_crash_between_write_and_publish_loses_nothing(api, db):
     receipt = receive_complaint(
         ComplaintIn(external_id="crash-1", title="Sampah menumpuk di TPS Pasar",
                     description="Sampah tidak diangkut seminggu dan baunya sampai ke rumah warga."),
-        source="demo", delivery_id="crash-msg", repo=FirestoreCaseRepository(client),
-        outbox=FirestoreOutbox(client), publisher=CrashingPublisher(), clock=SystemClock())
+        source="demo", delivery_id="crash-msg", uow=FirestoreUnitOfWork(client), publisher=CrashingPublisher(),
+        clock=SystemClock())
     assert count(db, "outbox") == 1
     time.sleep(1.0)
     assert api.case(receipt.case_id).json()["status"] == "received"  # nobody was told yet

@@ -4,7 +4,7 @@ from __future__ import annotations
 import json
 import uuid
 from concurrent.futures import ThreadPoolExecutor
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 
 import pytest
 from google.cloud import pubsub_v1
@@ -85,7 +85,7 @@ def test_ten_concurrent_copies_make_one_case(api, db, received_messages):
 
 def _bad_requests(api):
     raw = json.dumps(complaint())
-    old = datetime.now(timezone.utc) - timedelta(minutes=6)
+    old = datetime.now(UTC) - timedelta(minutes=6)
     yield "malformed", "{oops", None, 400
     yield "no signature", raw, {"Content-Type": "application/json"}, 401
     yield "stale", raw, signed_headers(api.secrets["demo"], raw, at=old), 401
@@ -142,8 +142,8 @@ def test_a_redelivered_received_event_changes_nothing(api, db):
     for _ in range(3):
         publisher.publish(publisher.topic_path(PROJECT, "complaint-received"), json.dumps(event).encode(),
                           case_id=case_id).result()
-    deadline = datetime.now(timezone.utc) + timedelta(seconds=3)
-    while datetime.now(timezone.utc) < deadline:  # give the pushes time to arrive
+    deadline = datetime.now(UTC) + timedelta(seconds=3)
+    while datetime.now(UTC) < deadline:  # give the pushes time to arrive
         again = api.case(case_id).json()
         assert again["timeline"] == routed["timeline"] and again["updated_at"] == routed["updated_at"]
     assert count(db, "outbox") == 0

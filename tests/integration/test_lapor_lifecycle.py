@@ -19,7 +19,8 @@ import json
 import time
 import uuid
 from concurrent.futures import ThreadPoolExecutor
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta, timezone
+from typing import Any
 
 import pytest
 import requests
@@ -105,7 +106,7 @@ class Topics:
             name = self.subscriber.subscription_path(PROJECT, f"lifecycle-{topic}-{uuid.uuid4().hex[:8]}")
             self.subscriber.create_subscription(name=name, topic=self.publisher.topic_path(PROJECT, topic))
             self.subs[topic] = name
-        self.seen = {topic: {} for topic in watched}
+        self.seen: dict[str, dict[str, dict[str, Any]]] = {topic: {} for topic in watched}
 
     def publish(self, topic, payload):
         self.publisher.publish(self.publisher.topic_path(PROJECT, topic), json.dumps(payload).encode()).result(10)
@@ -187,7 +188,7 @@ def actions(repo):
 
 
 def unit_key(db, unit_id):
-    key, plaintext = issue_key(owner=f"SIMPEL {unit_id}", scopes=("unit",), now=datetime.now(timezone.utc),
+    key, plaintext = issue_key(owner=f"SIMPEL {unit_id}", scopes=("unit",), now=datetime.now(UTC),
                                key_id=uuid.uuid4().hex[:8], secret=uuid.uuid4().hex, unit_id=unit_id)
     FirestoreApiKeyStore(db).add(key_digest(plaintext), key)
     return {"X-Api-Key": plaintext}
@@ -224,6 +225,7 @@ def test_a_lapor_report_from_arrival_to_resolution(stack, api, db, sandbox, topi
     sync(db, topics)
     wait(lambda: "late_on_arrival" in actions(repo), "the case routed and flagged late")
     case = repo.get(CASE)
+    assert case.routing is not None, "a routed case records its routing"
     assert (case.status.value, case.unit_id, case.routing["rule"]) == ("in_progress", "dlh", "lapor_disposition")
     assert case.national_received_at == DISPOSED
     entries = timeline(repo)
@@ -253,7 +255,7 @@ def test_a_lapor_report_from_arrival_to_resolution(stack, api, db, sandbox, topi
     for as_of, close in escalation_plan(arrival, until):
         if close:
             with ThreadPoolExecutor(4) as pool:
-                assert list(pool.map(lambda _: tick(stack, as_of), range(4))) == [200] * 4
+                assert list(pool.map(lambda _, at=as_of: tick(stack, at), range(4))) == [200] * 4
             again = uuid.uuid4().hex
             assert [tick(stack, as_of, again), tick(stack, as_of, again)] == [200, 200]
         else:
@@ -276,6 +278,7 @@ def test_a_lapor_report_from_arrival_to_resolution(stack, api, db, sandbox, topi
     sync(db, topics)
     wait(lambda: "rerouted" in actions(repo), "the disposition pulled")
     case = repo.get(CASE)
+    assert case.routing is not None, "a routed case records its routing"
     assert (case.status.value, case.unit_id, case.routing["rule"]) == ("assigned", "dinas-pupr", "lapor_disposition")
     rerouted = timeline(repo)[-1]
     assert (rerouted.action, rerouted.actor) == ("rerouted", "lapor:admin")
@@ -333,6 +336,7 @@ def test_a_lapor_report_from_arrival_to_resolution(stack, api, db, sandbox, topi
     assert {k: requests_after[k] for k in ("follow_up", "status", "dispose", "submit")} == \
         {k: requests_made[k] for k in ("follow_up", "status", "dispose", "submit")}
     case = repo.get(CASE)
+    assert case.lapor_state is not None, "a synced case keeps its LAPOR! state"
     assert case.status.value == "resolved" and case.lapor_state["version"] == sandbox.report()["versi"]
     # every page went out once: one late notice, one event per level and unit
     assert len(topics.events("complaint-late", CASE, 2, timeout=2)) == 1
@@ -341,7 +345,7 @@ def test_a_lapor_report_from_arrival_to_resolution(stack, api, db, sandbox, topi
 
 def arrived(sandbox, db, topics, repo, tracking, account):
     """A report disposed nationally just now and on LAPOR! to ``account``, pulled and routed (not late)."""
-    sandbox.add(tracking, datetime.now(timezone.utc))
+    sandbox.add(tracking, datetime.now(UTC))
     sandbox.act("admin", "dispose", tracking, sub_instansi=account)
     sandbox.at(None)
     sync(db, topics)

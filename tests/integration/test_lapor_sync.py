@@ -7,30 +7,33 @@ import json
 import random
 import time
 import uuid
+from typing import Any
 
 import pytest
 import requests
 from google.cloud import firestore, pubsub_v1
 
-from shared.adapters.clock import SystemClock
-from shared.adapters.firestore_cases import FirestoreCaseRepository, FirestoreOutbox
-from shared.adapters.firestore_lapor import FirestoreLaporStore
-from shared.adapters.lapor_client import HttpLaporClient, RetryPolicy, report_from_wire
-from shared.domain.case import CaseStatus
-from shared.domain.integrations.lapor import Backoff
-from shared.services.lapor_push import push_to_lapor, queue_submission, record_follow_up, record_status_change
 from shared.adapters.catalog_files import load_catalog
+from shared.adapters.clock import SystemClock
+from shared.adapters.firestore_cases import FirestoreCaseRepository
+from shared.adapters.firestore_lapor import FirestoreLaporStore
+from shared.adapters.firestore_uow import FirestoreUnitOfWork
+from shared.adapters.lapor_client import HttpLaporClient, report_from_wire
+from shared.delivery.policy import RetryPolicy
+from shared.domain.case import CaseStatus
+from shared.services.intake import receive_complaint
+from shared.services.lapor_push import push_to_lapor, queue_submission, record_follow_up, record_status_change
 from shared.services.lapor_sync import SyncLimits, sync_from_lapor
 from shared.web.schemas import ComplaintIn
-from shared.services.intake import receive_complaint
 from tests.fakes import FakePublisher
 from tests.integration.conftest import PROJECT, count
 
-LIST_FAULTS = [{"kind": "latency", "seconds": 0.3, "count": 2}, {"kind": "timeout", "seconds": 0.6},
-               {"kind": "error", "status": 503, "count": 3}, {"kind": "rate_limit", "retry_after": 1},
-               {"kind": "truncated"}, {"kind": "malformed"}, {"kind": "expired_token"},
-               {"kind": "duplicate", "count": 4}, {"kind": "out_of_order", "count": 4}]
-WRITE_FAULTS = [{"kind": "timeout", "seconds": 0.6}, {"kind": "error", "status": 500, "count": 2},
+LIST_FAULTS: list[dict[str, Any]] = [
+    {"kind": "latency", "seconds": 0.3, "count": 2}, {"kind": "timeout", "seconds": 0.6},
+    {"kind": "error", "status": 503, "count": 3}, {"kind": "rate_limit", "retry_after": 1},
+    {"kind": "truncated"}, {"kind": "malformed"}, {"kind": "expired_token"},
+    {"kind": "duplicate", "count": 4}, {"kind": "out_of_order", "count": 4}]
+WRITE_FAULTS: list[dict[str, Any]] = [{"kind": "timeout", "seconds": 0.6}, {"kind": "error", "status": 500, "count": 2},
                 {"kind": "rate_limit", "retry_after": 1}, {"kind": "truncated"}, {"kind": "malformed"},
                 {"kind": "expired_token"}]
 
@@ -49,7 +52,7 @@ class Sandbox:
 
     def client(self, attempts=3):
         return HttpLaporClient(self.url, self.token, timeout=0.4, retry=RetryPolicy(
-            attempts=attempts, base_seconds=0.02, cap_seconds=0.1, max_retry_after=2))
+            max_attempts=attempts, base_seconds=0.02, cap_seconds=0.1, max_retry_after=2))
 
 
 @pytest.fixture
@@ -64,13 +67,13 @@ def sandbox(stack):
 @pytest.fixture
 def ports(db):
     client = firestore.Client(project=PROJECT)
-    return FirestoreCaseRepository(client), FirestoreOutbox(client), FirestoreLaporStore(client)
+    return FirestoreCaseRepository(client), FirestoreUnitOfWork(client), FirestoreLaporStore(client)
 
 
 def sync(sandbox, ports, publisher):
-    repo, outbox, store = ports
-    return sync_from_lapor(client=sandbox.client(), store=store, outbox=outbox, publisher=publisher,
-                           clock=SystemClock(), catalog=load_catalog(), limits=SyncLimits(page_size=7, budget_seconds=20))
+    repo, uow, store = ports
+    return sync_from_lapor(client=sandbox.client(), store=store, uow=uow, publisher=publisher, clock=SystemClock(),
+                           catalog=load_catalog(), limits=SyncLimits(page_size=7, budget_seconds=20))
 
 
 def catch_up(sandbox, ports, publisher, tries=10):
@@ -129,16 +132,16 @@ def test_pull_survives_every_fault_in_turn_and_all_together(sandbox, ports, db):
 
 def test_idle_sync_costs_one_portal_call_and_one_read(sandbox, ports):
     catch_up(sandbox, ports, FakePublisher())
-    repo, outbox, store = ports
+    repo, uow, store = ports
     client = sandbox.client()
-    store.reads = store.writes = 0
-    run = sync_from_lapor(client=client, store=store, outbox=outbox, publisher=FakePublisher(),
+    store.reads = store.writes = uow.reads = uow.writes = 0
+    run = sync_from_lapor(client=client, store=store, uow=uow, publisher=FakePublisher(),
                           clock=SystemClock(), catalog=load_catalog(), limits=SyncLimits(page_size=7))
-    assert (run.outcome, run.pages, client.calls, store.reads) == ("done", 0, 1, 1)
+    assert (run.outcome, run.pages, client.calls, store.reads + uow.reads) == ("done", 0, 1, 1)
 
 
 def test_overlapping_runs_never_both_work(sandbox, ports):
-    repo, outbox, store = ports
+    repo, uow, store = ports
     lease = store.claim("pull", "someone-else", SystemClock().now(), 60)
     assert sync(sandbox, ports, FakePublisher()).outcome == "busy"
     store.release(lease)
@@ -146,7 +149,7 @@ def test_overlapping_runs_never_both_work(sandbox, ports):
 
 
 def test_push_delivers_each_item_once_in_order_through_every_fault(sandbox, ports, db):
-    repo, outbox, store = ports
+    repo, uow, store = ports
     publisher, clock = FakePublisher(), SystemClock()
     catch_up(sandbox, ports, publisher)
     initial = {t: r.status for t, r in sandbox.all_reports().items()}
@@ -155,9 +158,10 @@ def test_push_delivers_each_item_once_in_order_through_every_fault(sandbox, port
         db.collection("cases").document(case_id).update({"status": "assigned", "unit_id": "dinas-pupr"})
     city_ids = [receive_complaint(ComplaintIn(external_id=f"kota-{n}", title="Lampu PJU mati di gang",
                                               description="Lampu jalan mati sejak seminggu, gang gelap."),
-                                  source="warga", delivery_id=None, repo=repo, outbox=outbox,
+                                  source="warga", delivery_id=None, uow=uow,
                                   publisher=publisher, clock=clock).case_id for n in range(3)]
-    expected, statuses = {}, {}
+    expected: dict[str, list[int]] = {}
+    statuses: dict[str, list[int]] = {}
     faults = itertools.cycle(WRITE_FAULTS)
     for n in range(len(WRITE_FAULTS) + 1):
         if n < len(WRITE_FAULTS):
@@ -168,17 +172,17 @@ def test_push_delivers_each_item_once_in_order_through_every_fault(sandbox, port
             sandbox.admin("PUT", "faults", {"follow_up": WRITE_FAULTS, "status": WRITE_FAULTS,
                                             "submit": WRITE_FAULTS})
         if n < len(city_ids):
-            queue_submission(city_ids[n], repo=repo, store=store, publisher=publisher, clock=clock)
+            queue_submission(city_ids[n], uow=uow, publisher=publisher, clock=clock)
             entry = record_follow_up(city_ids[n], "Petugas sudah ke lokasi.", actor="unit:dinas-perkim",
-                                     unit_id="dinas-perkim", repo=repo, store=store, clock=clock)
+                                     unit_id="dinas-perkim", uow=uow, clock=clock)
             expected[city_ids[n]] = [1, entry.seq]  # the submission first, then the follow-up
         for case_id in case_ids[n % 3::3]:
             entry = record_follow_up(case_id, f"Tindak lanjut ke-{n}", actor="unit:dinas-pupr",
-                                     unit_id="dinas-pupr", repo=repo, store=store, clock=clock)
+                                     unit_id="dinas-pupr", uow=uow, clock=clock)
             expected.setdefault(case_id, []).append(entry.seq)
             status = CaseStatus.IN_PROGRESS if n % 2 == 0 else CaseStatus.WAITING_REPORTER
-            entry = record_status_change(case_id, status, actor="unit:dinas-pupr", note=None, repo=repo,
-                                         store=store, clock=clock)
+            entry = record_status_change(case_id, status, actor="unit:dinas-pupr", note=None, uow=uow,
+                                         clock=clock)
             statuses.setdefault(case_id, []).append(entry.seq)
         push(sandbox, ports, publisher, rounds=2)
     sandbox.admin("DELETE", "faults")
@@ -206,11 +210,11 @@ def test_push_delivers_each_item_once_in_order_through_every_fault(sandbox, port
 
 
 def push(sandbox, ports, publisher, rounds):
-    repo, outbox, store = ports
+    repo, uow, store = ports
     for _ in range(rounds):
-        push_to_lapor(client=sandbox.client(attempts=1), store=store, repo=repo, publisher=publisher,
+        push_to_lapor(client=sandbox.client(attempts=1), store=store, uow=uow, publisher=publisher,
                       clock=SystemClock(), budget_seconds=10,
-                      backoff=Backoff(base_seconds=0.05, cap_seconds=0.2, max_attempts=100))
+                      policy=RetryPolicy(base_seconds=0.05, cap_seconds=0.2, max_attempts=100))
         if not store.items(1):
             return
         time.sleep(0.2)

@@ -7,10 +7,11 @@ import json
 import secrets
 import shutil
 import threading
+import time
 from email import message_from_string
 from email.policy import default
-import time
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from typing import Any
 
 import pytest
 import requests
@@ -39,7 +40,8 @@ class BotApi:
     """Speaks enough of the Telegram Bot API: POST /bot<token>/sendMessage; fails on demand."""
 
     def __init__(self, fail_first=0):
-        self.sent, self.calls, self.fail_first = [], 0, fail_first
+        self.sent: list[dict[str, Any]] = []
+        self.calls, self.fail_first = 0, fail_first
         api = self
 
         class Handler(BaseHTTPRequestHandler):

@@ -3,7 +3,7 @@ from __future__ import annotations
 
 import subprocess
 import sys
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 
 import pytest
 import requests
@@ -49,7 +49,8 @@ def test_submit_and_track_with_an_open311_client(api, api_key):
 
 def test_a_secret_request_shows_no_text_and_no_reporter(api, api_key):
     response = post(api, api_key, service_code="pungli-aparatur", first_name="Sulastri",
-                    **{"attribute[rahasia]": "true", "attribute[anonim]": "true"}, description="Oknum pegawai kelurahan meminta uang pelicin untuk surat.")
+                    **{"attribute[rahasia]": "true", "attribute[anonim]": "true"},
+                    description="Oknum pegawai kelurahan meminta uang pelicin untuk surat.")
     case_id = response.json()[0]["service_request_id"]
     public = requests.get(f"{api.base}/open311/v2/requests/{case_id}.json", timeout=30)
     (view,) = public.json()
@@ -62,7 +63,7 @@ def test_date_window_and_closed_filter(api, api_key):
     case_id = post(api, api_key, service_code="drainase",
                    description="Got mampet di depan rumah, air meluap ke jalan.").json()[0]["service_request_id"]
     api.wait_routed(case_id)
-    future = (datetime.now(timezone.utc) + timedelta(days=1)).isoformat()
+    future = (datetime.now(UTC) + timedelta(days=1)).isoformat()
     assert requests.get(f"{api.base}/open311/v2/requests.json", params={"start_date": future},
                         timeout=30).json() == []
     assert requests.get(f"{api.base}/open311/v2/requests.json", params={"status": "closed"}, timeout=30).json() == []

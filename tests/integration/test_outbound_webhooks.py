@@ -6,6 +6,7 @@ import threading
 import time
 import uuid
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from typing import Any
 
 import pytest
 import requests
@@ -20,7 +21,9 @@ class Receiver:
 
     def __init__(self, fail_first=0, hang=0.0, redirect_to=None):
         self.fail_first, self.hang, self.redirect_to = fail_first, hang, redirect_to
-        self.secret, self.calls, self.accepted = None, 0, []
+        self.secret: str | None = None
+        self.calls = 0
+        self.accepted: list[tuple[str, Any]] = []
         receiver = self
 
         class Handler(BaseHTTPRequestHandler):
@@ -35,7 +38,9 @@ class Receiver:
                 elif receiver.calls <= receiver.fail_first:
                     self.send_response(500)
                 else:
-                    assert signature_valid(receiver.secret, body, self.headers)
+                    assert receiver.secret is not None, "the test registered the subscription first"
+                    headers = {k.lower(): v for k, v in self.headers.items()}
+                    assert signature_valid(receiver.secret, body, headers)
                     receiver.accepted.append((self.headers["webhook-id"], json.loads(body)))
                     self.send_response(200)
                 self.send_header("Content-Length", "0")

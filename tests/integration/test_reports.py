@@ -1,6 +1,6 @@
 """The reports function on the real emulators through the gateway: the Firestore source
 (case query, open query, timeline collection group) gives the figures the domain computes."""
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 
 import requests
 
@@ -13,7 +13,7 @@ PERIOD = {"from": "2025-03-03", "to": "2025-03-09"}
 
 
 def at(day, hour):
-    return datetime(2025, 3, day, hour, tzinfo=timezone.utc)
+    return datetime(2025, 3, day, hour, tzinfo=UTC)
 
 
 def store(db, case_id, created, status, entries=(), responded=None, secret=False, title="Sampah menumpuk di pasar"):

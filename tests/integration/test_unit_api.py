@@ -51,7 +51,8 @@ def test_the_life_of_a_case(api, stack, db, case_at_dlh):
     assert post(api, case_at_dlh, "acknowledge", dlh, {"note": "Diterima"}).json()["status"] == "acknowledged"
     assert post(api, case_at_dlh, "follow_up", dlh, {"text": "Truk dijadwalkan besok pagi.",
                                                      "visibility": "public"}).status_code == 200
-    assert post(api, case_at_dlh, "resolve", dlh, {"resolution": "Sampah sudah diangkut seluruhnya."}).status_code == 200
+    resolved = post(api, case_at_dlh, "resolve", dlh, {"resolution": "Sampah sudah diangkut seluruhnya."})
+    assert resolved.status_code == 200
     rejected = post(api, case_at_dlh, "reject", dlh, {"reason": "Belum ada foto bukti"})
     assert rejected.status_code == 403  # validation is the coordinator's
     assert post(api, case_at_dlh, "reject", kominfo, {"reason": "Belum ada foto bukti"}).json()["status"] == \

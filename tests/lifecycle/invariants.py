@@ -16,14 +16,14 @@
 from __future__ import annotations
 
 from collections import Counter, defaultdict
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from shared.domain.case import CaseStatus
 from shared.domain.clock.calendar import WorkingCalendar
 from shared.domain.clock.escalation import DUE_STATUSES
 from shared.domain.clock.policy import EscalationPolicy
-from shared.domain.integrations.lapor import INSTANSI, PELAPOR, TO_LAPOR
+from shared.domain.integrations.lapor import INSTANSI, TO_LAPOR
 from shared.domain.integrations.lapor_changes import is_ours, rank
 from shared.domain.reports.figures import Period, compute_figures
 
@@ -44,7 +44,7 @@ class Truth:
         self.calendar, self.policy = calendar, policy
         self.anchor: dict[str, datetime] = {}
         self.answers: dict[str, list[datetime]] = defaultdict(list)
-        self.resolutions: dict[str, list[datetime]] = defaultdict(list)
+        self.resolutions: dict[str, list[datetime | None]] = defaultdict(list)
         self.resolved_open: dict[str, bool] = {}
         self.pauses: dict[str, list[list[datetime | None]]] = defaultdict(list)
         self.sigap_public: Counter = Counter()   # Sigap's public follow-ups and resolutions (to reach LAPOR!)
@@ -110,7 +110,12 @@ class Truth:
         return any(a is not None and a < at for a in self.answers[case_id])
 
     def paused_days(self, case_id: str) -> int:
-        return sum(self.calendar.working_days_between(a, b) for a, b in self.pauses[case_id] if b is not None)
+        days = 0
+        for start, end in self.pauses[case_id]:
+            assert start is not None, "a pause always records its start"
+            if end is not None:
+                days += self.calendar.working_days_between(start, end)
+        return days
 
 
 class Invariants:
@@ -210,7 +215,8 @@ class Invariants:
                 if is_ours(case.id, f.get("client_ref")):
                     ours += 1
                 elif in_sigap.get(f["id"], 0) != 1:
-                    self.fail(f"{case.id}: LAPOR! follow-up {f['id']} appears {in_sigap.get(f['id'], 0)} times in Sigap")
+                    times = in_sigap.get(f["id"], 0)
+                    self.fail(f"{case.id}: LAPOR! follow-up {f['id']} appears {times} times in Sigap")
             self.checks += 3
             if ours != self.truth.sigap_public[case.id]:
                 self.fail(f"{case.id}: {self.truth.sigap_public[case.id]} public answers in Sigap, {ours} on LAPOR!")
@@ -229,7 +235,7 @@ class Invariants:
 
     def _figures(self, now: datetime) -> None:
         sim, truth = self.sim, self.truth
-        period = Period(datetime(2026, 1, 1, tzinfo=timezone.utc), now + timedelta(days=1))
+        period = Period(datetime(2026, 1, 1, tzinfo=UTC), now + timedelta(days=1))
         figures = compute_figures(sim.facts(), period, now, truth.policy, truth.calendar)
         expected: dict[str, Counter] = defaultdict(Counter)
         for case in sim.cases.cases.values():
@@ -264,7 +270,7 @@ class Invariants:
 
     def same_answer(self, case_id: str, action: str, first, again) -> None:
         self.checks += 1
-        if (first.status, dict(first.body)) != (again.status, dict(again.body)):
+        if (first.refused, dict(first.body)) != (again.refused, dict(again.body)):
             self.fail(f"{case_id}: '{action}' retried with the same Idempotency-Key answered differently")
 
 

@@ -68,7 +68,7 @@ class Agenda:
 
 
 def behaviour(rng: random.Random) -> str:
-    names, weights = zip(*BEHAVIOURS)
+    names, weights = zip(*BEHAVIOURS, strict=True)
     return rng.choices(names, weights)[0]
 
 

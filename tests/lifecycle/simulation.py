@@ -23,37 +23,34 @@ import hashlib
 import json
 import random
 import threading
-from collections import Counter, defaultdict
+from collections import Counter
 from dataclasses import dataclass, field
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from infra.lapor_sandbox.portal import Portal
 from infra.lapor_sandbox.seed import STREETS, TEMPLATES, kelurahan_names
 from shared import logs
 from shared.domain.case import CaseStatus
-from shared.domain.clock.escalation import DUE_STATUSES
-from shared.domain.integrations.lapor import INSTANSI, TO_LAPOR
-from shared.domain.integrations.lapor_changes import rank
-from shared.domain.reports.figures import Period, compute_figures
+from shared.domain.reports.figures import Period
 from shared.domain.unit_actions import Actor
-from shared.web.schemas import ComplaintIn
 from shared.services.escalation import escalate_due
 from shared.services.intake import receive_complaint
 from shared.services.lapor_push import push_to_lapor, queue_submission
 from shared.services.lapor_sync import sync_from_lapor
 from shared.services.routing import route_case
 from shared.services.unit_actions import act_on_case
+from shared.web.schemas import ComplaintIn, LocationIn
 from tests.escalation_support import CATALOG, ESCALATION, RULES
-from tests.fakes import FakeCaseStore, FakeClock, FakePublisher, FakeReportSource
+from tests.fakes import FakeCaseStore, FakeClock, FakePublisher, FakeReportSource, FakeUnitOfWork
 from tests.lapor_fakes import FakeLaporStore
 from tests.lapor_portal_client import PortalClient
 from tests.lifecycle.invariants import Invariants, Truth
 from tests.lifecycle.people import OPDS, Agenda, behaviour, plan_unit
 
-START = datetime(2026, 11, 29, 17, 0, tzinfo=timezone.utc)  # Monday 30 November 2026, 00:00 WIB
+START = datetime(2026, 11, 29, 17, 0, tzinfo=UTC)  # Monday 30 November 2026, 00:00 WIB
 CAL, POLICY = ESCALATION.rules.calendar, ESCALATION.policy
-TEXTS = {"acknowledge": {"note": "Laporan diterima dan sedang dipelajari."},
+TEXTS: dict[str, dict[str, Any]] = {"acknowledge": {"note": "Laporan diterima dan sedang dipelajari."},
          "follow_up": {"text": "Petugas sudah dijadwalkan meninjau lokasi.", "attachments": []},
          "resolve": {"resolution": "Perbaikan sudah selesai dikerjakan petugas di lapangan.", "evidence": []},
          "request_reroute": {"reason": "Bukan kewenangan unit kami.", "suggested_unit": None},
@@ -103,11 +100,12 @@ class Summary:
 
 class Simulation:
     def __init__(self, *, seed: int = 2026, working_days: int = 40, tick_minutes: int = 60,
-                 population: Population = Population()):
+                 population: Population | None = None):
+        population = population if population is not None else Population()
         self.rng = random.Random(seed)
         self.clock = FakeClock(START)
         self.cases = FakeCaseStore()
-        self.lapor_store = FakeLaporStore(self.cases)
+        self.lapor_store, self.uow = FakeLaporStore(self.cases), FakeUnitOfWork(self.cases)
         self.publisher = FakePublisher()
         self.portal = Portal("sim-token", population.seeded, seed, clock=self.clock.now)
         self.client = RecordingClient(self.portal)
@@ -173,18 +171,18 @@ class Simulation:
             self._deliver()
 
     def _sync(self) -> None:
-        sync_from_lapor(client=self.client, store=self.lapor_store, outbox=self.cases, publisher=self.publisher,
+        sync_from_lapor(client=self.client, store=self.lapor_store, uow=self.uow, publisher=self.publisher,
                         clock=self.clock, catalog=CATALOG, rules=ESCALATION.rules)
 
     def _push(self) -> None:
-        run = push_to_lapor(client=self.client, store=self.lapor_store, repo=self.cases, publisher=self.publisher,
+        run = push_to_lapor(client=self.client, store=self.lapor_store, uow=self.uow, publisher=self.publisher,
                             clock=self.clock, catalog=CATALOG)
         self.summary.pushes.update({"delivered": run.delivered, "skipped": run.skipped, "failed": run.failed})
 
     def _escalate(self, copies: int, threaded: bool) -> None:
         def tick() -> None:
-            escalate_due(queue=self.cases, repo=self.cases, outbox=self.cases, publisher=self.publisher,
-                         catalog=CATALOG, escalation=ESCALATION, as_of=self.clock.now(), lapor=self.lapor_store)
+            escalate_due(queue=self.cases, uow=self.uow, publisher=self.publisher,
+                         catalog=CATALOG, escalation=ESCALATION, as_of=self.clock.now(), tell_lapor=True)
         if threaded:
             threads = [threading.Thread(target=contextvars.copy_context().run, args=(tick,)) for _ in range(copies)]
             for t in threads:
@@ -206,9 +204,9 @@ class Simulation:
     def _consume(self, event) -> None:
         kind = event.type
         if kind == "complaint.received":
-            route_case(event.case_id, repo=self.cases, outbox=self.cases, publisher=self.publisher,
-                       catalog=CATALOG, rules=RULES, clock=self.clock, escalation=ESCALATION, lapor=self.lapor_store)
-            queue_submission(event.case_id, repo=self.cases, store=self.lapor_store, publisher=self.publisher,
+            route_case(event.case_id, uow=self.uow, publisher=self.publisher,
+                       catalog=CATALOG, rules=RULES, clock=self.clock, escalation=ESCALATION, tell_lapor=True)
+            queue_submission(event.case_id, uow=self.uow, publisher=self.publisher,
                              clock=self.clock)
         elif kind in ("complaint.escalated", "complaint.late"):
             self.invariants.page(event)
@@ -266,14 +264,14 @@ class Simulation:
 
         def act():
             return act_on_case(case_id, action, params, actor=actor, idempotency_key=key, fingerprint=fingerprint,
-                               repo=self.cases, store=self.lapor_store, outbox=self.cases, publisher=self.publisher,
+                               uow=self.uow, publisher=self.publisher,
                                clock=self.clock, catalog=CATALOG, rules=ESCALATION.rules)
         answer = act()
-        if answer.status == 200:
+        if answer.refused is None:
             self.summary.actions[action] += 1
             self.truth.sigap_action(case, action, params, now)
         else:
-            self.summary.actions[f"{action} refused {answer.status}"] += 1
+            self.summary.actions[f"{action} refused {answer.refused.value}"] += 1
         if self.rng.random() < 0.1:  # the client retried: same key, same answer, nothing twice
             self.invariants.same_answer(case_id, action, answer, act())
 
@@ -294,7 +292,9 @@ class Simulation:
                 CaseStatus.ASSIGNED, CaseStatus.ACKNOWLEDGED, CaseStatus.IN_PROGRESS, CaseStatus.WAITING_REPORTER))
         elif action == "lapor_dispose":
             target = params["account_unit"] if params["account_unit"] != case.unit_id else "dinas-perkim"
-            self.portal.admin_dispose(tracking_id, CATALOG.unit(target).lapor_account)
+            account_of_target = CATALOG.unit(target).lapor_account
+            assert account_of_target is not None, f"{target} has a LAPOR! account in the catalog"
+            self.portal.admin_dispose(tracking_id, account_of_target)
             self.truth.disposed(case.id, target)
         elif action == "reporter_reply":
             self.portal.reporter_reply(tracking_id, "Masih belum beres, mohon dicek lagi.")
@@ -310,11 +310,11 @@ class Simulation:
         title, text = template.title, template.text
         kel, street = self.rng.choice(kelurahan_names()), self.rng.choice(STREETS)
         complaint = ComplaintIn(external_id=planned.params["external_id"], title=title.format(kel=kel, jalan=street),
-                                description=text.format(kel=kel, jalan=street), location={"kelurahan": kel},
+                                description=text.format(kel=kel, jalan=street), location=LocationIn(kelurahan=kel),
                                 secret=self.rng.random() < 0.08)
         for _ in range(2 if n % 20 == 0 else 1):  # the city system retried the delivery
-            receipt = receive_complaint(complaint, source="sim-city", delivery_id=f"d-{n}", repo=self.cases,
-                                        outbox=self.cases, publisher=self.publisher, clock=self.clock)
+            receipt = receive_complaint(complaint, source="sim-city", delivery_id=f"d-{n}", uow=self.uow,
+                                        publisher=self.publisher, clock=self.clock)
         self.truth.arrived(receipt.case_id, self.clock.now())
 
     def _new_report(self, planned) -> None:
@@ -327,7 +327,8 @@ class Simulation:
 
     def facts(self):
         """What the reports function reads of every case (its ReportSource, on the fakes)."""
-        return FakeReportSource(self.cases).facts(None, self.clock.now())
+        now = self.clock.now()
+        return FakeReportSource(self.cases).facts(Period(START, now + timedelta(seconds=1)), now)
 
     # ---- the table ----------------------------------------------------------------------------
     def _summarise(self) -> None:
@@ -342,7 +343,8 @@ class Simulation:
 
 def table(summary: Summary) -> str:
     lines = ["Lifecycle simulation", "=" * 20]
-    lines += [f"cases: {sum(summary.cases.values())} ({', '.join(f'{v} {k}' for k, v in sorted(summary.cases.items()))})",
+    by_origin = ", ".join(f"{v} {k}" for k, v in sorted(summary.cases.items()))
+    lines += [f"cases: {sum(summary.cases.values())} ({by_origin})",
               f"late on arrival: {summary.late_on_arrival}",
               f"final statuses: {', '.join(f'{k} {v}' for k, v in sorted(summary.statuses.items()))}",
               "escalations per level: " + ", ".join(f"{k}: {v}" for k, v in sorted(summary.escalations.items())),

@@ -1,11 +1,10 @@
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 
 import pytest
 
-from shared.domain.case import (TRANSITIONS, Case, CaseStatus, TransitionNotAllowed, can_transition,
-                                case_id_for)
+from shared.domain.case import TRANSITIONS, Case, CaseStatus, TransitionNotAllowed, can_transition, case_id_for
 
-NOW = datetime(2026, 11, 23, tzinfo=timezone.utc)
+NOW = datetime(2026, 11, 23, tzinfo=UTC)
 
 
 def a_case(status=CaseStatus.RECEIVED):

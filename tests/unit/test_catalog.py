@@ -1,15 +1,17 @@
+from typing import Any
+
 import pytest
 import yaml
 
 from shared.adapters.catalog_files import DEFAULT_CATALOG_DIR, load_catalog
 from shared.domain.catalog import CatalogError, build_catalog
 
-UNITS = {"units": [
+UNITS: dict[str, list[dict[str, Any]]] = {"units": [
     {"id": "walikota", "name": "Wali Kota", "kind": "walikota", "parent": None},
     {"id": "setda", "name": "Setda", "kind": "setda", "parent": "walikota"},
     {"id": "diskominfo", "name": "Diskominfo", "kind": "opd", "parent": "setda"},
 ]}
-CATEGORIES = {"categories": [
+CATEGORIES: dict[str, list[dict[str, Any]]] = {"categories": [
     {"code": "lainnya", "name": "Lainnya", "description": "Anything", "default_unit": "diskominfo", "sla_days": 5},
 ]}
 

@@ -1,5 +1,5 @@
 """The pure effects on a case's clock that the unit API will call."""
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 
 import pytest
 
@@ -7,8 +7,8 @@ from shared.domain.clock.deadlines import Stage
 from tests.escalation_support import ESCALATION
 
 RULES, CAL = ESCALATION.rules, ESCALATION.rules.calendar
-MONDAY = datetime(2026, 11, 23, 3, 0, tzinfo=timezone.utc)
-TUESDAY = datetime(2026, 11, 24, 3, 0, tzinfo=timezone.utc)
+MONDAY = datetime(2026, 11, 23, 3, 0, tzinfo=UTC)
+TUESDAY = datetime(2026, 11, 24, 3, 0, tzinfo=UTC)
 
 
 def fresh(sla_days=5, at_triage=False):
@@ -40,7 +40,7 @@ def test_pause_and_resume_give_back_only_whole_working_days():
     assert RULES.paused(paused, TUESDAY.replace(day=25), "lagi") == paused  # already paused
     same_day = RULES.resumed(paused, TUESDAY.replace(hour=8))  # Tuesday 15:00 WIB: before close
     assert same_day.paused_days == 0 and same_day.deadline_at == paused.deadline_at
-    over_weekend = RULES.resumed(paused, datetime(2026, 11, 30, 2, 0, tzinfo=timezone.utc))  # Monday 09:00 WIB
+    over_weekend = RULES.resumed(paused, datetime(2026, 11, 30, 2, 0, tzinfo=UTC))  # Monday 09:00 WIB
     # Wed, Thu, Fri: the day of pausing never counts (as the day of receipt never does).
     assert over_weekend.paused_days == 3
     assert over_weekend.deadline_at == CAL.add_working_days(MONDAY, 4 + 3)

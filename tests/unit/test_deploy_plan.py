@@ -2,7 +2,7 @@ import json
 from pathlib import Path
 
 from infra.deploy import plan, stage_source
-from infra.local.topology import load_topology
+from infra.topology import load_topology
 
 PLAN = plan("sigap-prod", "asia-southeast2", Path("/build"))
 LINES = [" ".join(c) for c in PLAN]
@@ -10,8 +10,10 @@ LINES = [" ".join(c) for c in PLAN]
 
 def test_every_function_is_deployed_with_its_entry_point_and_secrets():
     for spec in load_topology()["functions"]:
-        (deploy,) = [c for c in PLAN if c[:3] == ["gcloud", "functions", "deploy"] and f"--entry-point={spec.name}" in c]
-        assert "--runtime=python311" in deploy and any(a.startswith("--set-secrets=SIGAP_INTAKE_SECRETS=") for a in deploy)
+        (deploy,) = [c for c in PLAN
+                     if c[:3] == ["gcloud", "functions", "deploy"] and f"--entry-point={spec.name}" in c]
+        assert "--runtime=python311" in deploy
+        assert any(a.startswith("--set-secrets=SIGAP_INTAKE_SECRETS=") for a in deploy)
         assert not any("whsec_" in a for a in deploy)
 
 

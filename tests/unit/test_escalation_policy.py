@@ -7,9 +7,9 @@ import pytest
 import yaml
 
 from shared.adapters.catalog_files import DEFAULT_CATALOG_DIR, load_catalog
+from shared.adapters.escalation_files import load_escalation
 from shared.domain.catalog import CatalogError
 from shared.domain.clock.policy import build_calendar, build_contacts, build_policy
-from shared.adapters.escalation_files import load_escalation
 
 CATALOG = load_catalog()
 POLICY = yaml.safe_load((DEFAULT_CATALOG_DIR / "escalation.yaml").read_text())
@@ -51,15 +51,29 @@ def test_an_invalid_policy_is_refused_with_the_problem(changes, problem):
         build_policy(policy_with(**changes), CATALOG)
 
 
-def test_cuti_bersama_must_be_in_its_year_and_be_dates():
+def test_calendar_corrections_must_be_in_their_year_and_be_dates():
     with pytest.raises(CatalogError, match="not in 2026"):
-        build_calendar({"cuti_bersama": {2026: ["2025-12-24"]}}, [])
+        build_calendar({"corrections": {2026: {"add": ["2025-12-24"]}}}, [])
+    with pytest.raises(CatalogError, match="not in 2026"):
+        build_calendar({"corrections": {2026: {"remove": ["2027-01-01"]}}}, [])
     with pytest.raises(CatalogError, match="is not a date"):
-        build_calendar({"cuti_bersama": {2026: ["24 Desember"]}}, [])
+        build_calendar({"corrections": {2026: {"add": ["24 Desember"]}}}, [])
+    with pytest.raises(CatalogError, match="unknown key 'tambah'"):
+        build_calendar({"corrections": {2026: {"tambah": ["2026-12-24"]}}}, [])
+    with pytest.raises(CatalogError, match="both added and removed"):
+        build_calendar({"corrections": {2026: {"add": ["2026-12-24"], "remove": ["2026-12-24"]}}}, [])
     with pytest.raises(CatalogError, match="working_weekdays"):
         build_calendar({"working_weekdays": ["senin"]}, [])
-    calendar = build_calendar({"cuti_bersama": {2026: [date(2026, 12, 24)]}}, [date(2026, 12, 25)])
+    calendar = build_calendar({"corrections": {2026: {"add": [date(2026, 12, 24)], "remove": ["2026-05-15"]}}},
+                              [date(2026, 12, 25), date(2026, 5, 15)])
     assert {date(2026, 12, 24), date(2026, 12, 25)} <= calendar.holidays
+    assert date(2026, 5, 15) not in calendar.holidays
+
+
+def test_hand_listed_cuti_bersama_are_refused_now_that_the_package_gives_them():
+    for raw in ({"cuti_bersama": {2026: ["2026-12-24"]}}, {"extra_holidays": ["2026-03-20"]}):
+        with pytest.raises(CatalogError, match="come from the holidays package"):
+            build_calendar(raw, [])
 
 
 def test_every_unit_needs_admins_and_a_head():

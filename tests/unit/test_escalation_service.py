@@ -1,7 +1,7 @@
 """escalate_due on the in-memory fakes: reminders, one level per missed deadline,
 answers that stop the climb, pauses, re-routing, idempotency, the daily digest."""
 from dataclasses import replace
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 
 import pytest
 
@@ -9,13 +9,13 @@ from shared.domain.case import CaseStatus
 from shared.domain.clock.deadlines import Stage
 from shared.services.escalation import daily_digest, escalate_due
 from tests.escalation_support import CATALOG, ESCALATION, routed
-from tests.fakes import FakeCaseStore, FakePublisher
+from tests.fakes import FakeCaseStore, FakePublisher, FakeUnitOfWork, update_case
 
 RULES = ESCALATION.rules
 
 
-def utc(*args) -> datetime:
-    return datetime(*args, tzinfo=timezone.utc)
+def utc(year: int, month: int, day: int, hour: int = 0, minute: int = 0) -> datetime:
+    return datetime(year, month, day, hour, minute, tzinfo=UTC)
 
 
 MONDAY = utc(2026, 11, 23, 3, 0)     # Monday 10:00 WIB
@@ -36,7 +36,7 @@ def publisher():
 
 
 def tick(store, publisher, at):
-    return escalate_due(queue=store, repo=store, outbox=store, publisher=publisher, catalog=CATALOG,
+    return escalate_due(queue=store, uow=FakeUnitOfWork(store), publisher=publisher, catalog=CATALOG,
                         escalation=ESCALATION, as_of=at)
 
 
@@ -86,7 +86,7 @@ def test_an_acknowledged_case_stops_climbing_but_the_completion_clock_runs(store
     entry = case.next_entry(utc(2026, 11, 24, 10, 0), "unit:dlh", "acknowledged")
     acked = case.moved_to(CaseStatus.ACKNOWLEDGED, entry.at, entry,
                           clock=RULES.acknowledged(case.clock, entry.at))
-    store.update(acked, entry, [])
+    update_case(store, acked, entry)
     assert tick(store, publisher, WED_CLOSE) == {}  # the first-response deadline passes: answered
     assert tick(store, publisher, utc(2026, 11, 26, 8, 59)) == {}
     clock = store.get(case.id).clock
@@ -111,18 +111,19 @@ def test_a_tick_that_read_a_stale_case_loses_and_sends_nothing(store, publisher)
     stale = store.due(WED_CLOSE, 10)  # two ticks read the same due case ...
     tick(store, publisher, WED_CLOSE)  # ... one commits first
     from shared.services.escalation import escalate_case
-    outcome = escalate_case(stale[0], repo=store, outbox=store, publisher=publisher, catalog=CATALOG,
+    outcome = escalate_case(stale[0], uow=FakeUnitOfWork(store), publisher=publisher, catalog=CATALOG,
                             escalation=ESCALATION, as_of=WED_CLOSE)
     assert outcome == "lost-race" and len(publisher.published) == 1
 
 
 def test_a_paused_case_is_not_due_and_resumes_with_the_time_given_back(store, publisher):
     case = routed(store, "e-6", MONDAY)
+    assert case.clock is not None, "a routed case runs a clock"
     at = utc(2026, 11, 24, 2, 0)  # Tuesday 09:00 WIB: waits for the reporter
     entry = case.next_entry(at, "unit:dlh", "waiting_reporter", reason="menunggu data pelapor")
     paused = case.moved_to(CaseStatus.WAITING_REPORTER, at, entry,
                            clock=RULES.paused(case.clock, at, "menunggu data pelapor"))
-    store.update(paused, entry, [])
+    update_case(store, paused, entry)
     assert paused.clock.next_due_at is None and paused.clock.responded_at == at
     assert tick(store, publisher, utc(2026, 12, 30)) == {}
     resumed_at = utc(2026, 12, 2, 2, 0)  # Wed 2 Dec 09:00 WIB: Wed 25 Nov .. Tue 1 Dec closed while paused
@@ -133,6 +134,7 @@ def test_a_paused_case_is_not_due_and_resumes_with_the_time_given_back(store, pu
 
 def test_rerouting_keeps_the_time_already_spent(store):
     case = routed(store, "e-7", MONDAY)
+    assert case.clock is not None, "a routed case runs a clock"
     later = utc(2026, 11, 24, 4, 0)
     clock = RULES.rerouted(case.clock, later, to_triage=False, top_level=3)
     assert clock.assigned_at == MONDAY and clock.deadline_at == WED_CLOSE
@@ -145,6 +147,7 @@ def test_rerouting_keeps_the_time_already_spent(store):
 def test_the_national_received_instant_anchors_completion(store):
     national = utc(2026, 11, 18, 3, 0)  # received on LAPOR! the Wednesday before
     case = routed(store, "e-8", MONDAY, national_received_at=national)
+    assert case.clock is not None, "a routed case runs a clock"
     completion = RULES.acknowledged(case.clock, MONDAY)
     assert completion.anchor_at == national
     assert completion.deadline_at == RULES.calendar.add_working_days(national, 4)
@@ -164,9 +167,10 @@ def test_an_unrouted_case_waits_at_triage_with_three_working_days(store, publish
 
 def test_resolved_cases_are_never_due(store, publisher):
     case = routed(store, "e-10", MONDAY)
+    assert case.clock is not None, "a routed case runs a clock"
     entry = case.next_entry(MONDAY, "unit:dlh", "resolved")
     done = case.moved_to(CaseStatus.RESOLVED, MONDAY, entry, clock=RULES.stopped(case.clock, MONDAY))
-    store.update(done, entry, [])
+    update_case(store, done, entry)
     assert tick(store, publisher, utc(2027, 1, 1)) == {}
     stale_clock = replace(done, clock=case.clock)  # a stale running clock: recomputed once, no step
     store.cases[case.id] = replace(stale_clock, version=store.cases[case.id].version)
@@ -194,6 +198,7 @@ def test_the_daily_digest_counts_due_overdue_and_escalated_per_unit(store, publi
 
 def test_a_stale_next_due_instant_is_recomputed_once_not_read_for_ever(store, publisher):
     case = routed(store, "e-11", MONDAY)
+    assert case.clock is not None, "a routed case runs a clock"
     stale = replace(case.clock, next_due_at=utc(2026, 11, 23, 9, 0))  # as an older policy had it
     store.cases[case.id] = replace(case, clock=stale)
     assert tick(store, publisher, utc(2026, 11, 23, 10, 0)) == {"rescheduled": 1}

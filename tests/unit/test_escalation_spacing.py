@@ -4,23 +4,25 @@ from __future__ import annotations
 
 import threading
 from dataclasses import replace
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 
-from hypothesis import given, settings, strategies as st
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from shared.domain.case import CaseStatus
 from shared.services.escalation import escalate_due
 from shared.services.routing import route_case
-from tests.escalation_support import CATALOG, ESCALATION, RULES as ROUTING, received, routed
-from tests.fakes import FakeCaseStore, FakeClock, FakePublisher
+from tests.escalation_support import CATALOG, ESCALATION, received, routed
+from tests.escalation_support import RULES as ROUTING
+from tests.fakes import FakeCaseStore, FakeClock, FakePublisher, FakeUnitOfWork, add_case, update_case
 
 RULES, CAL, STEP = ESCALATION.rules, ESCALATION.rules.calendar, ESCALATION.policy.step_days
-MONDAY = datetime(2026, 11, 23, 3, 0, tzinfo=timezone.utc)   # 10:00 WIB
-NOVEMBER_2 = datetime(2026, 11, 2, 2, 0, tzinfo=timezone.utc)
+MONDAY = datetime(2026, 11, 23, 3, 0, tzinfo=UTC)   # 10:00 WIB
+NOVEMBER_2 = datetime(2026, 11, 2, 2, 0, tzinfo=UTC)
 
 
 def tick(store, publisher, at):
-    return escalate_due(queue=store, repo=store, outbox=store, publisher=publisher, catalog=CATALOG,
+    return escalate_due(queue=store, uow=FakeUnitOfWork(store), publisher=publisher, catalog=CATALOG,
                         escalation=ESCALATION, as_of=at)
 
 
@@ -38,12 +40,13 @@ def levels(publisher):
 def test_a_report_disposed_weeks_ago_is_late_on_arrival_and_told_once():
     store, publisher = FakeCaseStore(), FakePublisher()
     case, entry = received("late-1", MONDAY, national_received_at=NOVEMBER_2)
-    store.create(case, entry, [], None)
+    add_case(store, case, entry)
     for _ in range(2):  # complaint.received delivered twice
-        route_case(case.id, repo=store, outbox=store, publisher=publisher, catalog=CATALOG, rules=ROUTING,
+        route_case(case.id, uow=FakeUnitOfWork(store), publisher=publisher, catalog=CATALOG, rules=ROUTING,
                    clock=FakeClock(MONDAY), escalation=ESCALATION)
-    case = store.get(case.id)
-    clock = case.clock
+    stored = store.get(case.id)
+    assert stored is not None and stored.clock is not None, "the routed case is stored with its clock"
+    case, clock = stored, stored.clock
     assert clock.deadline_at == CAL.add_working_days(NOVEMBER_2, 2)  # first response from the disposition
     assert clock.late_on_arrival and clock.late_on_arrival_days == CAL.working_days_between(clock.deadline_at, MONDAY)
     assert [e.action for e in store.timeline(case.id)][-1] == "late_on_arrival"
@@ -63,7 +66,7 @@ def test_a_late_case_climbs_one_level_per_step_of_real_working_time():
     climbed = levels(publisher)
     assert [level for _, level in climbed] == [1, 2, 3]
     instants = [MONDAY] + [at for at, _ in climbed]
-    assert all(CAL.working_days_between(a, b) >= STEP for a, b in zip(instants, instants[1:]))
+    assert all(CAL.working_days_between(a, b) >= STEP for a, b in zip(instants, instants[1:], strict=False))
     assert climbed[0][0] <= CAL.add_working_days(MONDAY, STEP) + timedelta(hours=1)  # and not later either
     assert store.get(case.id).clock.level == 3
 
@@ -94,9 +97,10 @@ def test_acknowledging_a_late_case_pages_nobody_sooner_than_silence_would():
     for at in hourly(MONDAY, 15):
         if at >= ack_at and acked_store.get(case.id).clock.responded_at is None:
             stored = acked_store.get(case.id)
+            assert stored is not None and stored.clock is not None, "the routed case is stored with its clock"
             entry = stored.next_entry(at, "unit:dlh:k", "acknowledged")
-            acked_store.update(stored.moved_to(CaseStatus.ACKNOWLEDGED, at, entry,
-                                               clock=RULES.acknowledged(stored.clock, at)), entry, [])
+            update_case(acked_store, stored.moved_to(CaseStatus.ACKNOWLEDGED, at, entry,
+                                                     clock=RULES.acknowledged(stored.clock, at)), entry)
         tick(silent_store, silent, at)
         tick(acked_store, acked, at)
         assert acked_store.get(case.id).clock.level <= silent_store.get(case.id).clock.level
@@ -128,9 +132,10 @@ def _step(clock, at):
 def test_a_resolution_nobody_answers_is_closed_by_the_national_completion_rule():
     store, publisher = FakeCaseStore(), FakePublisher()
     case = routed(store, "r", MONDAY)
+    assert case.clock is not None, "a routed case runs a clock"
     at = MONDAY + timedelta(hours=2)
     entry = case.next_entry(at, "unit:dlh:k", "resolved")
-    store.update(case.moved_to(CaseStatus.RESOLVED, at, entry, clock=RULES.resolved(case.clock, at)), entry, [])
+    update_case(store, case.moved_to(CaseStatus.RESOLVED, at, entry, clock=RULES.resolved(case.clock, at)), entry)
     closes = store.get(case.id).clock.closes_at
     assert closes == CAL.add_working_days(at, ESCALATION.policy.completion_rule_days)
     assert tick(store, publisher, closes - timedelta(minutes=1)) == {}

@@ -6,17 +6,18 @@ from shared.adapters.firestore_mapping import case_from_document, case_to_docume
 from shared.domain.case import CaseStatus
 from shared.domain.events import COMPLAINT_RECEIVED
 from shared.ports import Conflict
-from shared.web.schemas import ComplaintIn
 from shared.services.intake import receive_complaint
-from tests.fakes import FakeCaseStore, FakeClock, FakePublisher
+from shared.web.schemas import ComplaintIn
+from tests.fakes import FakeCaseStore, FakeClock, FakePublisher, FakeUnitOfWork
 
-COMPLAINT = ComplaintIn(external_id="tiket-1", title="Lampu jalan mati",
-                        description="Lampu PJU di depan rumah mati dua minggu.",
-                        reporter={"name": "Siti Aminah", "phone": "08123456789", "anonymous": True})
+COMPLAINT = ComplaintIn.model_validate({"external_id": "tiket-1", "title": "Lampu jalan mati",
+                                         "description": "Lampu PJU di depan rumah mati dua minggu.",
+                                         "reporter": {"name": "Siti Aminah", "phone": "08123456789",
+                                                      "anonymous": True}})
 
 
 def receive(store, publisher, complaint=COMPLAINT, delivery="msg-1", source="demo"):
-    return receive_complaint(complaint, source=source, delivery_id=delivery, repo=store, outbox=store,
+    return receive_complaint(complaint, source=source, delivery_id=delivery, uow=FakeUnitOfWork(store),
                              publisher=publisher, clock=FakeClock())
 
 
@@ -34,6 +35,7 @@ def test_new_complaint_becomes_a_case_with_timeline_and_announced_event():
 def test_anonymous_identity_is_kept_apart_from_the_case_document():
     store = FakeCaseStore()
     case = store.get(receive(store, FakePublisher()).case_id)
+    assert case is not None, "the complaint became a stored case"
     document = case_to_document(case)
     assert document["reporter"] is None and document["reporter_anonymous"] is True
     assert "Siti" not in str(document) and "0812" not in str(document)
@@ -71,8 +73,9 @@ def test_publisher_down_leaves_the_event_in_the_outbox():
 
 
 def test_conflict_without_a_stored_winner_is_raised_for_a_retry():
-    class Racy(FakeCaseStore):
-        def create(self, *args, **kwargs):
+    class Racy(FakeUnitOfWork):
+        def _write(self, staged):
             raise Conflict("lost")
     with pytest.raises(Conflict):
-        receive(Racy(), FakePublisher())
+        receive_complaint(COMPLAINT, source="demo", delivery_id="msg-1", uow=Racy(FakeCaseStore()),
+                          publisher=FakePublisher(), clock=FakeClock())

@@ -4,15 +4,26 @@ a report arriving with its history (sync + route_case), every later change pulle
 resolution nobody answered (escalate_due)."""
 import random
 from dataclasses import replace
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 
 import pytest
 
 from shared.domain.case import CaseStatus
 from shared.domain.clock.deadlines import Stage
-from shared.domain.clock.escalation import ESCALATION as ESCALATION_STEP, due_step, indonesian_datetime
-from shared.domain.integrations.lapor import (BELUM_DITINDAKLANJUTI, INSTANSI, PELAPOR, PROSES, SELESAI, Disposition, FollowUp,
-                                 ItemKind, OutboxItem, Report)
+from shared.domain.clock.escalation import ESCALATION as ESCALATION_STEP
+from shared.domain.clock.escalation import due_step, indonesian_datetime
+from shared.domain.integrations.lapor import (
+    BELUM_DITINDAKLANJUTI,
+    INSTANSI,
+    PELAPOR,
+    PROSES,
+    SELESAI,
+    Disposition,
+    FollowUp,
+    ItemKind,
+    OutboxItem,
+    Report,
+)
 from shared.domain.integrations.lapor_changes import apply_report
 from shared.domain.routing import route
 from shared.services.escalation import escalate_due
@@ -20,16 +31,22 @@ from shared.services.lapor_push import push_to_lapor, record_follow_up
 from shared.services.lapor_sync import sync_from_lapor
 from shared.services.routing import route_case
 from tests.escalation_support import CATALOG, ESCALATION, RULES
-from tests.fakes import FakeCaseStore, FakeClock, FakePublisher
-from tests.lapor_fakes import FakeLaporClient, FakeLaporStore
+from tests.fakes import FakeCaseStore, FakeClock, FakePublisher, FakeUnitOfWork
+from tests.lapor_fakes import FakeLaporClient, FakeLaporStore, add_item
 
 S = CaseStatus
 CLOCK_RULES = ESCALATION.rules
 CALENDAR = CLOCK_RULES.calendar
 POLICY = ESCALATION.policy
-UTC = timezone.utc
+UTC = UTC
 TRACKING, CASE = "5001", "lapor-5001"
-DLH, PUPR = CATALOG.unit("dlh").lapor_account, CATALOG.unit("dinas-pupr").lapor_account
+def lapor_account(unit_id: str) -> str:
+    account = CATALOG.unit(unit_id).lapor_account
+    assert account is not None, f"{unit_id} has a LAPOR! account in the catalog"
+    return account
+
+
+DLH, PUPR = lapor_account("dlh"), lapor_account("dinas-pupr")
 DISPOSED = datetime(2026, 11, 20, 3, 0, tzinfo=UTC)   # Friday 10:00 WIB: tanggal_disposisi
 SYNCED = datetime(2026, 11, 23, 2, 0, tzinfo=UTC)     # Monday 09:00 WIB: Sigap first sees it (FakeClock's start)
 TITLE, TEXT = "Sampah menumpuk di Pasar Kopindo", "Sampah pasar tidak diangkut sejak Senin, baunya menyengat."
@@ -56,7 +73,7 @@ class World:
 
     def __init__(self, catalog=CATALOG):
         self.cases = FakeCaseStore()
-        self.store = FakeLaporStore(self.cases)
+        self.store, self.uow = FakeLaporStore(self.cases), FakeUnitOfWork(self.cases)
         self.publisher = FakePublisher()
         self.clock = FakeClock(SYNCED)
         self.client = FakeLaporClient()
@@ -64,13 +81,13 @@ class World:
 
     def sync(self, *reports: Report):
         self.client.changes += reports
-        return sync_from_lapor(client=self.client, store=self.store, outbox=self.cases, publisher=self.publisher,
+        return sync_from_lapor(client=self.client, store=self.store, uow=self.uow, publisher=self.publisher,
                                clock=self.clock, catalog=self.catalog, rules=CLOCK_RULES)
 
     def route(self, case_id: str = CASE) -> str:
-        return route_case(case_id, repo=self.cases, outbox=self.cases, publisher=self.publisher,
+        return route_case(case_id, uow=self.uow, publisher=self.publisher,
                           catalog=self.catalog, rules=RULES, clock=self.clock, escalation=ESCALATION,
-                          lapor=self.store)
+                          tell_lapor=True)
 
     def arrive(self, first: Report):
         """The report's first sync, then the routing its complaint.received triggers."""
@@ -83,9 +100,9 @@ class World:
         return self.clock.now()
 
     def escalate(self, as_of: datetime, lapor=True) -> dict:
-        return escalate_due(queue=self.cases, repo=self.cases, outbox=self.cases, publisher=self.publisher,
+        return escalate_due(queue=self.cases, uow=self.uow, publisher=self.publisher,
                             catalog=self.catalog, escalation=ESCALATION, as_of=as_of,
-                            lapor=self.store if lapor else None)
+                            tell_lapor=lapor)
 
     def case(self, case_id: str = CASE):
         return self.cases.get(case_id)
@@ -370,9 +387,9 @@ def test_a_secret_reports_old_text_is_not_copied_into_the_timeline(world):
 def test_sigaps_own_follow_up_and_disposition_coming_back_add_no_entry(world, remembered):
     world.arrive(report(1, disposition=None))  # Sigap routes it to DLH and owes the disposition
     unremembered = world.case().lapor_state
-    record_follow_up(CASE, "Petugas dijadwalkan besok pagi.", actor="unit:dlh:k1", unit_id="dlh", repo=world.cases,
-                     store=world.store, clock=world.clock)
-    push = push_to_lapor(client=world.client, store=world.store, repo=world.cases, publisher=world.publisher,
+    record_follow_up(CASE, "Petugas dijadwalkan besok pagi.", actor="unit:dlh:k1", unit_id="dlh", uow=world.uow,
+                     clock=world.clock)
+    push = push_to_lapor(client=world.client, store=world.store, uow=world.uow, publisher=world.publisher,
                          clock=world.clock, rng=random.Random(1))
     assert push.delivered == 2
     [(_, _, dispose_ref)] = world.client.dispositions
@@ -394,9 +411,9 @@ def test_sigaps_own_follow_up_and_disposition_coming_back_add_no_entry(world, re
 def test_sigaps_own_status_coming_back_adds_no_entry(assigned):
     world = assigned
     case = world.case()
-    world.store.add_item(OutboxItem(CASE, case.timeline_length, ItemKind.STATUS, {"status": PROSES, "note": None},
+    add_item(world.uow, OutboxItem(CASE, case.timeline_length, ItemKind.STATUS, {"status": PROSES, "note": None},
                                     world.clock.now()))
-    push_to_lapor(client=world.client, store=world.store, repo=world.cases, publisher=world.publisher,
+    push_to_lapor(client=world.client, store=world.store, uow=world.uow, publisher=world.publisher,
                   clock=world.clock, rng=random.Random(1))
     assert world.client.statuses[-1][1] == PROSES and world.case().lapor_state["told_status"] == PROSES
     length = len(world.timeline())
@@ -434,6 +451,7 @@ def test_a_case_stored_before_follow_up_ids_counts_the_follow_ups_it_had_seen(as
     changed, entries, _ = apply_report(case, report(3, status=PROSES, follow_ups=(old, new)), CATALOG, CLOCK_RULES,
                                        world.clock.now())
     assert [e.detail.get("follow_up_id") for e in entries] == ["tl-2"]
+    assert changed.lapor_state is not None, "a synced case keeps its LAPOR! state"
     assert changed.lapor_state["follow_up_ids"] == ["tl-1", "tl-2"]
 
 
@@ -459,8 +477,8 @@ def test_the_resolution_instant_counts_sigaps_own_last_answer_however_often_siga
         world.sync(report(2, status=PROSES, follow_ups=(answer,)))
         world.clock.current = SYNCED + timedelta(hours=5)  # the unit answers in Sigap; the push posts it
         record_follow_up(CASE, "Sampah sudah diangkut sebagian.", actor="unit:dlh:k1", unit_id="dlh",
-                         repo=world.cases, store=world.store, clock=world.clock)
-        push_to_lapor(client=world.client, store=world.store, repo=world.cases, publisher=world.publisher,
+                         uow=world.uow, clock=world.clock)
+        push_to_lapor(client=world.client, store=world.store, uow=world.uow, publisher=world.publisher,
                       clock=world.clock, rng=random.Random(1))
         [(_, text, ref)] = world.client.follow_ups
         ours = FollowUp(f"tl-{ref}", INSTANSI, text, world.clock.now(), client_ref=ref)

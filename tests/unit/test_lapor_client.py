@@ -1,8 +1,12 @@
 """HttpLaporClient against the sandbox (in-process server on a free port): the wire
 format (dispositions and follow-up accounts included), retries with backoff that honour
 Retry-After, and every fault kind."""
+import json
 import threading
-from datetime import datetime, timezone
+from dataclasses import replace
+from datetime import UTC, datetime, timedelta
+from email.utils import format_datetime
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
 import pytest
 import requests
@@ -10,9 +14,10 @@ from werkzeug.serving import make_server
 
 from infra.lapor_sandbox.app import create_app
 from infra.lapor_sandbox.portal import Portal
-from shared.adapters.lapor_client import HttpLaporClient, RetryPolicy, report_from_wire
+from shared.adapters.lapor_client import CALL_RETRY, HttpLaporClient, report_from_wire
 from shared.domain.integrations.lapor import Disposition
 from shared.ports import LaporAuthError, LaporRejected, LaporUnavailable
+from tests.fakes import FakeClock
 
 TOKEN = "unit-sandbox-token"
 
@@ -33,7 +38,7 @@ def portal(sandbox):
 
 
 def client(sandbox, sleeps=None, **retry):
-    return HttpLaporClient(sandbox[1], TOKEN, timeout=0.5, retry=RetryPolicy(**{"base_seconds": 0.01, **retry}),
+    return HttpLaporClient(sandbox[1], TOKEN, timeout=0.5, retry=replace(CALL_RETRY, **{"base_seconds": 0.01, **retry}),
                            sleep=(sleeps.append if sleeps is not None else lambda s: None))
 
 
@@ -52,7 +57,7 @@ def test_pages_cover_every_report_once_with_the_fields_mapped(sandbox, portal):
 
 
 def test_retry_after_is_honoured_and_5xx_bursts_are_retried(sandbox, portal):
-    sleeps = []
+    sleeps: list[float] = []
     portal.set_faults({"list": [{"kind": "rate_limit", "retry_after": 3}, {"kind": "error", "status": 502}]})
     page = client(sandbox, sleeps).changed_reports(None, 5)
     assert len(page.reports) == 5 and sleeps[0] >= 3  # both faults on the first call, then a clean one
@@ -68,9 +73,9 @@ def test_unreadable_or_late_answers_are_retried(sandbox, portal, kind):
 def test_retries_end_in_unavailable_and_a_long_retry_after_is_not_slept(sandbox, portal):
     portal.set_faults({"list": [{"kind": "error", "count": -1}]})
     with pytest.raises(LaporUnavailable):
-        client(sandbox, attempts=3).changed_reports(None, 5)
+        client(sandbox, max_attempts=3).changed_reports(None, 5)
     portal.set_faults({"list": [{"kind": "rate_limit", "retry_after": 3600}]})
-    sleeps = []
+    sleeps: list[float] = []
     with pytest.raises(LaporUnavailable) as caught:
         client(sandbox, sleeps).changed_reports(None, 5)
     assert caught.value.retry_after == 3600 and sleeps == []
@@ -116,7 +121,7 @@ def test_disposition_and_follow_up_accounts_are_mapped_and_may_be_absent():
                                     "client_ref": "lapor-5100001~00004-follow_up"},
                                    {"id": "tl-2", "oleh": "pelapor", "isi": "Terima kasih.",
                                     "tanggal": "2026-09-03T19:00:00+07:00", "sub_instansi": None}]})
-    assert report.disposition == Disposition("metro-dlh", datetime(2026, 9, 2, 9, tzinfo=timezone.utc),
+    assert report.disposition == Disposition("metro-dlh", datetime(2026, 9, 2, 9, tzinfo=UTC),
                                              "lapor-5100001~00003-dispose")
     first, second = report.follow_ups
     assert (first.author, first.account, first.client_ref) == ("instansi", "metro-dlh", "lapor-5100001~00004-follow_up")
@@ -174,3 +179,41 @@ def test_a_follow_up_through_the_api_carries_its_client_ref_and_account(sandbox,
     assert (city.account, city.client_ref) == (None, "lapor-1~00005-follow_up")
     with pytest.raises(LaporRejected):
         lapor.post_follow_up(tracking_id, "Dari siapa?", "lapor-1~00006-follow_up", account="metro-dinas-hantu")
+
+
+@pytest.fixture
+def busy_until():
+    """A platform answering 429 with ``Retry-After`` as an HTTP date (set per test), then a page."""
+    answers: list[str | None] = []
+
+    class Handler(BaseHTTPRequestHandler):
+        def do_GET(self):
+            until = answers.pop(0) if answers else None
+            body = b"{}" if until else json.dumps({"data": [], "has_more": False}).encode()
+            self.send_response(429 if until else 200)
+            if until:
+                self.send_header("Retry-After", until)
+            self.send_header("Content-Length", str(len(body)))
+            self.end_headers()
+            self.wfile.write(body)
+
+        def log_message(self, *args):
+            pass
+
+    server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    yield answers, f"http://127.0.0.1:{server.server_address[1]}"
+    server.shutdown()
+
+
+def test_a_retry_after_http_date_is_read_against_the_clock(busy_until):
+    answers, url = busy_until
+    clock, sleeps = FakeClock(datetime(2026, 11, 23, 2, 0, tzinfo=UTC)), list[float]()
+    lapor = HttpLaporClient(url, TOKEN, timeout=2, retry=replace(CALL_RETRY, base_seconds=0.01),
+                            sleep=sleeps.append, clock=clock)
+    answers.append(format_datetime(clock.now() + timedelta(seconds=12), usegmt=True))
+    assert lapor.changed_reports(None, 5).reports == () and sleeps == [12.0]
+    answers.append(format_datetime(clock.now() + timedelta(hours=1), usegmt=True))
+    with pytest.raises(LaporUnavailable) as caught:  # longer than the policy sleeps through: raised
+        lapor.changed_reports(None, 5)
+    assert caught.value.retry_after == 3600.0 and sleeps == [12.0]

@@ -1,15 +1,27 @@
 """The pure LAPOR! rules: status tables, backoff, case keys, settings."""
 import random
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 
 import pytest
 
 from shared.config import ConfigError, Settings
+from shared.delivery.policy import RetryPolicy
+from shared.delivery.state import Outcome
 from shared.domain.case import CaseStatus
-from shared.domain.integrations.lapor import (LAPOR_STATUSES, TO_LAPOR, Backoff, ItemKind, ItemState, OutboxItem, Report,
-                                 after_failure, case_from_report, case_id_for_report)
+from shared.domain.integrations.lapor import (
+    LAPOR_STATUSES,
+    PUSH_RETRY,
+    TO_LAPOR,
+    ItemKind,
+    ItemState,
+    OutboxItem,
+    Report,
+    after_failure,
+    case_from_report,
+    case_id_for_report,
+)
 
-AT = datetime(2026, 11, 20, 3, 0, tzinfo=timezone.utc)
+AT = datetime(2026, 11, 20, 3, 0, tzinfo=UTC)
 
 
 def test_every_sigap_status_has_a_platform_status_or_none():
@@ -18,7 +30,7 @@ def test_every_sigap_status_has_a_platform_status_or_none():
 
 
 def test_backoff_grows_with_jitter_and_is_capped():
-    backoff, rng = Backoff(base_seconds=2, cap_seconds=60), random.Random(3)
+    backoff, rng = RetryPolicy(base_seconds=2, cap_seconds=60), random.Random(3)
     for attempt, ceiling in ((1, 2), (2, 4), (3, 8), (10, 60)):
         delays = [backoff.delay(attempt, rng) for _ in range(50)]
         assert all(ceiling / 2 <= d <= ceiling for d in delays) and len(set(delays)) > 1
@@ -26,9 +38,10 @@ def test_backoff_grows_with_jitter_and_is_capped():
 
 def test_an_item_dies_at_its_last_attempt_and_retry_after_wins_over_a_shorter_backoff():
     item = OutboxItem("c-1", 2, ItemKind.FOLLOW_UP, {"text": "x"}, AT)
-    once = after_failure(item, "HTTP 429", AT, Backoff(max_attempts=2), retry_after=90)
-    assert once.state is ItemState.PENDING and (once.next_attempt_at - AT).total_seconds() >= 90
-    assert after_failure(once, "HTTP 500", AT, Backoff(max_attempts=2)).state is ItemState.DEAD
+    once = after_failure(item, Outcome(429, "HTTP 429", retry_after=90), AT, PUSH_RETRY.with_max_attempts(2))
+    assert once.state is ItemState.PENDING and once.next_attempt_at is not None
+    assert (once.next_attempt_at - AT).total_seconds() >= 90
+    assert after_failure(once, Outcome(500, "HTTP 500"), AT, PUSH_RETRY.with_max_attempts(2)).state is ItemState.DEAD
     assert item.id == "c-1~00002-follow_up" < OutboxItem("c-1", 10, ItemKind.STATUS, {}, AT).id
 
 

@@ -10,57 +10,73 @@ import pytest
 
 from infra.lapor_sandbox.portal import Portal
 from shared.domain.case import Case, CaseStatus
-from shared.domain.integrations.lapor import (BELUM_DITINDAKLANJUTI, BELUM_TERVERIFIKASI, PROSES, SELESAI, ItemKind, OutboxItem,
-                                 dispose_item)
-from shared.domain.unit_actions import Actor
+from shared.domain.integrations.lapor import (
+    BELUM_DITINDAKLANJUTI,
+    BELUM_TERVERIFIKASI,
+    PROSES,
+    SELESAI,
+    ItemKind,
+    OutboxItem,
+    dispose_item,
+)
+from shared.domain.unit_actions import Actor, Refusal
 from shared.services.escalation import escalate_due
 from shared.services.lapor_push import push_to_lapor, queue_submission
 from shared.services.lapor_sync import sync_from_lapor
 from shared.services.routing import route_case
 from shared.services.unit_actions import act_on_case
 from tests.escalation_support import CATALOG, ESCALATION, RULES, routed
-from tests.fakes import FakeCaseStore, FakeClock, FakePublisher
-from tests.lapor_fakes import FakeLaporClient, FakeLaporStore
+from tests.fakes import FakeCaseStore, FakeClock, FakePublisher, FakeUnitOfWork, add_case
+from tests.lapor_fakes import FakeLaporClient, FakeLaporStore, add_item
 from tests.lapor_portal_client import PortalClient
 
 S = CaseStatus
-DLH, PUPR = CATALOG.unit("dlh").lapor_account, CATALOG.unit("dinas-pupr").lapor_account
+def lapor_account(unit_id: str) -> str:
+    account = CATALOG.unit(unit_id).lapor_account
+    assert account is not None, f"{unit_id} has a LAPOR! account in the catalog"
+    return account
+
+
+DLH, PUPR = lapor_account("dlh"), lapor_account("dinas-pupr")
 UNIT_DLH = Actor("unit:dlh:k1", unit_id="dlh")
 CASE, TRACKING = "lapor-6001", "6001"
 
 
 class World:
+    portal: Portal  # set only by the tests that run the world on a sandbox portal
+
     def __init__(self, client=None):
         self.cases, self.clock, self.publisher = FakeCaseStore(), FakeClock(), FakePublisher()
-        self.store = FakeLaporStore(self.cases)
+        self.store, self.uow = FakeLaporStore(self.cases), FakeUnitOfWork(self.cases)
         self.client = client or FakeLaporClient()
         self.keys = 0
 
     def push(self):
-        return push_to_lapor(client=self.client, store=self.store, repo=self.cases, publisher=self.publisher,
+        return push_to_lapor(client=self.client, store=self.store, uow=self.uow, publisher=self.publisher,
                              clock=self.clock, catalog=CATALOG, rng=random.Random(7))
 
     def sync(self):
-        return sync_from_lapor(client=self.client, store=self.store, outbox=self.cases, publisher=self.publisher,
+        return sync_from_lapor(client=self.client, store=self.store, uow=self.uow, publisher=self.publisher,
                                clock=self.clock, catalog=CATALOG, rules=ESCALATION.rules)
 
     def route(self, case_id):
-        return route_case(case_id, repo=self.cases, outbox=self.cases, publisher=self.publisher, catalog=CATALOG,
-                          rules=RULES, clock=self.clock, escalation=ESCALATION, lapor=self.store)
+        return route_case(case_id, uow=self.uow, publisher=self.publisher, catalog=CATALOG,
+                          rules=RULES, clock=self.clock, escalation=ESCALATION, tell_lapor=True)
 
     def act(self, case_id, action, params, key=None):
         self.keys += 1
         key = key or f"k-{self.keys}"
         return act_on_case(case_id, action, params, actor=UNIT_DLH, idempotency_key=key, fingerprint=f"f-{key}",
-                           repo=self.cases, store=self.store, outbox=self.cases, publisher=self.publisher,
+                           uow=self.uow, publisher=self.publisher,
                            clock=self.clock, catalog=CATALOG, rules=ESCALATION.rules)
 
     def owe(self, kind: ItemKind, **payload) -> OutboxItem:
         """An item queued by a change of the case (the seq of a new timeline entry)."""
         case = self.cases.get(CASE)
+        assert case is not None, "the case is stored"
         self.cases.cases[CASE] = replace(case, timeline_length=case.timeline_length + 1)
         item = OutboxItem(CASE, case.timeline_length + 1, kind, payload, self.clock.now())
-        assert self.store.add_item(item)
+        assert add_item(self.uow, item)
         return item
 
     def state(self, case_id=CASE):
@@ -79,7 +95,7 @@ def synced_case(world, lapor_state, status=S.IN_PROGRESS):
                 description="Sampah tidak diangkut.", created_at=now, status=status, unit_id="dlh",
                 category="sampah-kebersihan", lapor_tracking_id=TRACKING, lapor_state=lapor_state)
     entry = case.next_entry(now, "lapor", "received")
-    world.cases.create(replace(case, timeline_length=1), entry, [], None)
+    add_case(world.cases, replace(case, timeline_length=1), entry)
     return CASE
 
 
@@ -118,9 +134,9 @@ def test_after_a_status_push_the_same_status_again_is_skipped(world):
 def test_a_disposition_lapor_already_shows_is_skipped_and_another_sent_once(world):
     synced_case(world, {"version": 2, "status": BELUM_DITINDAKLANJUTI, "disposition": DLH})
     case = world.cases.get(CASE)
-    assert world.store.add_item(dispose_item(case, 2, "dlh", DLH, world.clock.now()))
-    assert world.store.add_item(dispose_item(case, 3, "dinas-pupr", PUPR, world.clock.now()))
-    assert world.store.add_item(dispose_item(case, 4, "dinas-pupr", PUPR, world.clock.now()))
+    assert add_item(world.uow, dispose_item(case, 2, "dlh", DLH, world.clock.now()))
+    assert add_item(world.uow, dispose_item(case, 3, "dinas-pupr", PUPR, world.clock.now()))
+    assert add_item(world.uow, dispose_item(case, 4, "dinas-pupr", PUPR, world.clock.now()))
     run = world.push()
     assert (run.skipped, run.delivered) == (2, 1)
     assert world.client.dispositions == [(TRACKING, PUPR, f"{CASE}~00003-dispose")]
@@ -159,7 +175,7 @@ def test_a_public_follow_up_makes_lapor_show_proses_once_and_posts_the_follow_up
     assert portal.reports[PORTAL_ID]["status"] == BELUM_DITINDAKLANJUTI
     params = {"text": "Petugas DLH dijadwalkan mengangkut sampah besok pagi.", "visibility": "public"}
     answer = world.act(case_id, "follow_up", params, key="key-1")
-    assert answer.status == 200 and answer.body["status"] == "in_progress"
+    assert answer.refused is None and answer.body["status"] == "in_progress"
     assert world.act(case_id, "follow_up", params, key="key-1") == answer  # the same request, retried
     assert [i.kind for i in world.store.items(10)] == [ItemKind.FOLLOW_UP, ItemKind.STATUS]
     assert world.push().delivered == 2
@@ -188,9 +204,9 @@ def test_the_same_resolution_on_both_sides_ends_with_one_selesai_and_one_resolut
         portal.unit_follow_up(PORTAL_ID, "Sampah sudah diangkut.", status=SELESAI)
         world.sync()
         refused = world.act(case_id, "resolve", resolution)
-        assert refused.status == 409
+        assert refused.refused is Refusal.INVALID_TRANSITION
     else:  # the unit resolves in Sigap and, before the push, on LAPOR! as well
-        assert world.act(case_id, "resolve", resolution).status == 200
+        assert world.act(case_id, "resolve", resolution).refused is None
         portal.unit_follow_up(PORTAL_ID, "Sampah sudah diangkut.", status=SELESAI)
         world.sync()
     pushed = world.push()
@@ -204,8 +220,8 @@ def test_the_same_resolution_on_both_sides_ends_with_one_selesai_and_one_resolut
     assert portal.applied["status_changes"] == []  # nothing backwards over the unit's Selesai
     # nobody answers: the national completion rule closes it; LAPOR! shows Selesai already
     closes_at = case.clock.closes_at
-    assert escalate_due(queue=world.cases, repo=world.cases, outbox=world.cases, publisher=world.publisher,
-                        catalog=CATALOG, escalation=ESCALATION, as_of=closes_at, lapor=world.store) == {"close": 1}
+    assert escalate_due(queue=world.cases, uow=world.uow, publisher=world.publisher,
+                        catalog=CATALOG, escalation=ESCALATION, as_of=closes_at, tell_lapor=True) == {"close": 1}
     world.clock.current = closes_at
     assert world.push().skipped == 1
     assert world.cases.get(case_id).status is S.CLOSED
@@ -218,7 +234,7 @@ def test_the_same_resolution_on_both_sides_ends_with_one_selesai_and_one_resolut
 def city_complaint(world) -> str:
     case = routed(world.cases, "pasar-1", world.clock.now())
     assert (case.unit_id, case.status) == ("dlh", S.ASSIGNED)
-    assert queue_submission(case.id, repo=world.cases, store=world.store, publisher=world.publisher,
+    assert queue_submission(case.id, uow=world.uow, publisher=world.publisher,
                             clock=world.clock) == "queued"
     return case.id
 
@@ -235,8 +251,8 @@ def test_a_submitted_city_complaint_is_disposed_to_its_units_account_with_the_ci
     assert world.state(case_id) == {"status": BELUM_TERVERIFIKASI, "disposition": DLH,
                                     "told_status": BELUM_DITINDAKLANJUTI}
     case = world.cases.get(case_id)  # what the city owes later and LAPOR! shows already is not sent again
-    world.store.add_item(dispose_item(case, 5, "dlh", DLH, world.clock.now()))
-    world.store.add_item(OutboxItem(case_id, 6, ItemKind.STATUS, status(BELUM_DITINDAKLANJUTI), world.clock.now()))
+    add_item(world.uow, dispose_item(case, 5, "dlh", DLH, world.clock.now()))
+    add_item(world.uow, OutboxItem(case_id, 6, ItemKind.STATUS, status(BELUM_DITINDAKLANJUTI), world.clock.now()))
     assert world.push().skipped == 2
     assert len(world.client.dispositions) == 1 and len(world.client.statuses) == 1
 

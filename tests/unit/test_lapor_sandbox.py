@@ -3,7 +3,7 @@ over its admin API), unit accounts, seeds whose history agrees with their status
 in-process client (tests/lapor_portal_client.py) the lifecycle simulator uses."""
 import threading
 from collections import Counter
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 
 import pytest
 import requests
@@ -12,9 +12,10 @@ from werkzeug.serving import make_server
 from infra.lapor_sandbox.app import create_app
 from infra.lapor_sandbox.portal import Portal
 from infra.lapor_sandbox.seed import HORIZON, account_for, generate
-from shared.adapters.lapor_client import report_from_wire
 from shared.adapters.catalog_files import load_catalog, load_routing_rules
+from shared.adapters.lapor_client import report_from_wire
 from shared.domain.clock.calendar import WIB
+from shared.domain.integrations.lapor import Report
 from shared.domain.routing import route
 from shared.ports import LaporAuthError, LaporRejected, LaporUnavailable
 from tests.lapor_portal_client import PortalClient
@@ -70,14 +71,14 @@ def test_every_timestamp_the_portal_writes_comes_from_its_clock(portal, clock):
 
 
 def test_a_fixed_time_overrides_the_clock_until_cleared(portal, clock):
-    fixed = datetime(2026, 12, 24, 14, 0, tzinfo=timezone.utc)
+    fixed = datetime(2026, 12, 24, 14, 0, tzinfo=UTC)
     portal.set_clock(fixed)
     assert portal.now() == fixed and portal.clock_fixed
     portal.set_clock(None)
     assert portal.now() == T0 and not portal.clock_fixed
     with pytest.raises(ValueError):
         portal.set_clock(datetime(2026, 12, 24, 14, 0))
-    assert abs(Portal(TOKEN, count=0).now() - datetime.now(timezone.utc)) < timedelta(seconds=5)  # default: real
+    assert abs(Portal(TOKEN, count=0).now() - datetime.now(UTC)) < timedelta(seconds=5)  # default: real
 
 
 # ---- acting as the people on LAPOR! ------------------------------------------------------
@@ -244,7 +245,8 @@ def test_every_seeded_report_reads_through_the_wire_mapping():
 
 def test_the_in_process_client_speaks_the_contract(portal, clock):
     lapor = PortalClient(portal)
-    seen, cursor = [], None
+    seen: list[Report] = []
+    cursor: str | None = None
     while True:
         page = lapor.changed_reports(cursor, 7)
         seen += page.reports
@@ -286,8 +288,8 @@ def test_the_in_process_client_raises_what_the_http_client_would(portal):
     with pytest.raises(LaporUnavailable):  # the answer was lost; the work was done
         lapor.dispose(tracking_id, "metro-dlh", None, "c-1~00005-dispose")
     assert portal.reports[tracking_id]["disposisi"]["client_ref"] == "c-1~00005-dispose"
-    with pytest.raises(LaporUnavailable) as caught:
+    with pytest.raises(LaporUnavailable) as unavailable:
         lapor.changed_reports(None, 5)
-    assert (caught.value.status, caught.value.retry_after) == (429, 7)
+    assert (unavailable.value.status, unavailable.value.retry_after) == (429, 7)
     with pytest.raises(LaporAuthError):
         lapor.change_status(tracking_id, "Proses", None, "c-1~00006-status")

@@ -1,17 +1,17 @@
 """sync_from_lapor on fakes: incremental, idempotent, never skips a page, one run at a time."""
 from dataclasses import replace
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 
 import pytest
 
-from shared.domain.case import CaseStatus
 from shared.adapters.catalog_files import load_catalog
+from shared.domain.case import CaseStatus
 from shared.domain.integrations.lapor import FollowUp, Report
 from shared.services.lapor_sync import PULL, SyncLimits, sync_from_lapor
-from tests.fakes import FakeCaseStore, FakeClock, FakePublisher
+from tests.fakes import FakeCaseStore, FakeClock, FakePublisher, FakeUnitOfWork
 from tests.lapor_fakes import FakeLaporClient, FakeLaporStore, unavailable
 
-AT = datetime(2026, 11, 20, 3, 0, tzinfo=timezone.utc)
+AT = datetime(2026, 11, 20, 3, 0, tzinfo=UTC)
 CATALOG = load_catalog()
 
 
@@ -30,8 +30,8 @@ def world():
 
 def sync(world, client, **limits):
     cases, store, publisher, clock = world
-    return sync_from_lapor(client=client, store=store, outbox=cases, publisher=publisher, clock=clock, catalog=CATALOG,
-                           limits=SyncLimits(**{"page_size": 3, **limits}))
+    return sync_from_lapor(client=client, store=store, uow=FakeUnitOfWork(cases), publisher=publisher, clock=clock,
+                           catalog=CATALOG, limits=SyncLimits(**{"page_size": 3, **limits}))
 
 
 def test_new_reports_become_cases_once_and_are_announced(world):
@@ -130,11 +130,15 @@ def test_anonymous_identity_goes_to_private_and_nothing_personal_is_published_or
     assert "Siti" not in repr([e.to_message() for e in publisher.published])
 
 
-def test_a_page_of_first_versions_is_written_without_reading_and_a_repeat_falls_back(world):
+def test_a_page_of_first_versions_is_written_without_reading_and_a_repeat_falls_back(world, monkeypatch):
     cases, store, _, _ = world
-    looked_up = []
-    original = store.cases
-    store.cases = lambda ids: looked_up.append(list(ids)) or original(ids)
+    looked_up: list[list[str]] = []
+    original = cases.get_many
+
+    def counted_get_many(ids):
+        looked_up.append(list(ids))
+        return original(ids)
+    monkeypatch.setattr(cases, "get_many", counted_get_many)
     client = FakeLaporClient([report(n) for n in range(3)])
     assert sync(world, client).created == 3 and looked_up == []
     store.leases[PULL]["cursor"] = None  # the same page again (a crash before the cursor moved)
@@ -142,7 +146,7 @@ def test_a_page_of_first_versions_is_written_without_reading_and_a_repeat_falls_
     assert len(cases.cases) == 3 and all(len(cases.timeline(c)) == 1 for c in cases.cases)
 
 
-def test_a_run_whose_lease_was_taken_over_writes_nothing_more(world):
+def test_a_run_whose_lease_was_taken_over_writes_nothing_more(world, monkeypatch):
     cases, store, _, clock = world
     client = FakeLaporClient([report(n) for n in range(6)])
     original = client.changed_reports
@@ -153,7 +157,7 @@ def test_a_run_whose_lease_was_taken_over_writes_nothing_more(world):
             clock.advance(seconds=400)
             assert store.claim(PULL, "other-run", clock.now(), 300) is not None
         return page
-    client.changed_reports = slow_then_overtaken
+    monkeypatch.setattr(client, "changed_reports", slow_then_overtaken)
     run = sync(world, client)
     assert run.outcome == "lease-lost" and run.created == 3 and len(cases.cases) == 3
     assert store.leases[PULL]["owner"] == "other-run" and store.leases[PULL]["cursor"] == "3"

@@ -1,11 +1,11 @@
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 
 from shared.adapters.catalog_files import load_catalog
 from shared.domain.case import Case, CaseStatus
 from shared.domain.integrations.open311 import service_definition, service_request, services, statuses_for
 
 CATALOG = load_catalog()
-NOW = datetime(2026, 11, 23, tzinfo=timezone.utc)
+NOW = datetime(2026, 11, 23, tzinfo=UTC)
 
 
 def a_case(**fields):
@@ -24,9 +24,11 @@ def test_services_come_from_the_categories():
 
 def test_location_scoped_service_asks_for_the_kelurahan():
     definition = service_definition(CATALOG, "layanan-kelurahan")
+    assert definition is not None, "layanan-kelurahan is a service"
     (attribute,) = definition["attributes"]
     assert attribute["code"] == "kelurahan" and attribute["required"] is True and len(attribute["values"]) == 22
-    assert service_definition(CATALOG, "drainase")["attributes"] == []
+    drainase = service_definition(CATALOG, "drainase")
+    assert drainase is not None and drainase["attributes"] == []
     assert service_definition(CATALOG, "nope") is None
 
 

@@ -1,16 +1,16 @@
 import pytest
 
-from shared.web.schemas import ComplaintIn
 from shared.services.intake import receive_complaint
 from shared.services.outbox import drain_outbox
-from tests.fakes import FakeCaseStore, FakeClock, FakePublisher
+from shared.web.schemas import ComplaintIn
+from tests.fakes import FakeCaseStore, FakeClock, FakePublisher, FakeUnitOfWork
 
 
 def stored_events(store, clock, count):
     for i in range(count):
         receive_complaint(ComplaintIn(external_id=f"x-{i}", title="Sampah menumpuk",
                                       description="Sampah tidak diangkut seminggu."),
-                          source="demo", delivery_id=f"d-{i}", repo=store, outbox=store,
+                          source="demo", delivery_id=f"d-{i}", uow=FakeUnitOfWork(store),
                           publisher=FakePublisher(fail=True), clock=clock)
 
 

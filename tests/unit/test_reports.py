@@ -8,9 +8,10 @@ from pathlib import Path
 import pytest
 
 from shared.adapters.catalog_files import load_catalog
-from shared.domain.reports import patterns
-from shared.domain.reports.figures import CaseFacts, Period, compute_figures, figures_csv, percentile
 from shared.adapters.escalation_files import load_escalation
+from shared.domain.reports import patterns
+from shared.domain.reports.figures import CaseFacts, Period, compute_figures, percentile
+from shared.web.figures_csv import figures_csv
 
 SEED = json.loads((Path(__file__).resolve().parents[1] / "data" / "reports_seed.json").read_text())
 RULES = load_escalation(load_catalog()).rules
@@ -84,7 +85,8 @@ def test_trend_top_problems_and_overdue():
     facts = list(seeded_facts())
     assert patterns.weekly_trend(facts, PERIOD, RULES.calendar) == [{"week": "2026-W06", "received": 5, "resolved": 1}]
     top = patterns.top_problems(facts, PERIOD, RULES.calendar)
-    assert (top[0]["category"], top[0]["kelurahan"], top[0]["count"]) == ("sampah-kebersihan", "Iringmulyo", 4)  # A B C F
+    # A B C F
+    assert (top[0]["category"], top[0]["kelurahan"], top[0]["count"]) == ("sampah-kebersihan", "Iringmulyo", 4)
     assert len(top) == 2  # "Iring Mulyo" (B) is Iringmulyo
     overdue = patterns.overdue_cases(facts, NOW, RULES.calendar)
     assert [(r["id"], r["working_days_overdue"]) for r in overdue] == [("E", 11), ("C", 6)]

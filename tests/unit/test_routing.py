@@ -11,6 +11,7 @@ problems in one complaint, or none, go to triage.
 import json
 import time
 from pathlib import Path
+from typing import Any
 
 import pytest
 from hypothesis import given, settings
@@ -161,7 +162,7 @@ def test_terms_are_stemmed_like_the_text():
 
 
 def test_routing_is_deterministic():
-    case = dict(title="Sampah di TPS numpuk", description="bau, dekat pasar",
+    case: dict[str, Any] = dict(title="Sampah di TPS numpuk", description="bau, dekat pasar",
                 location=Location(kelurahan="Metro"))
     assert decide(**case) == decide(**case)
 
@@ -198,7 +199,8 @@ GOOD = {"drainase": {"terms": {"got": 3}}}
     ({"categories": GOOD, "thresholds": {"min_scor": 2}}, "thresholds.min_scor", "unknown setting"),
     ({"categories": GOOD, "thresholds": {"min_score": 0}}, "thresholds.min_score", "must be positive"),
     ({"categories": GOOD, "thresholds": {"place_fuzzy_cutoff": 120}}, "thresholds.place_fuzzy_cutoff", "at most 100"),
-    ({"categories": GOOD, "places": {"aliases": {"kel-ganjar": ["ganjar"]}}}, "places.aliases.kel-ganjar", "unknown unit"),
+    ({"categories": GOOD, "places": {"aliases": {"kel-ganjar": ["ganjar"]}}}, "places.aliases.kel-ganjar",
+     "unknown unit"),
     ({"categories": GOOD, "places": {"aliases": {"kec-metro-barat": ["mebar"]}}}, "places.aliases.kec-metro-barat",
      "not a kelurahan"),
     ({"categories": GOOD, "places": {"aliases": {"kel-yosodadi": ["Yoso Rejo"]}}}, "places.aliases.kel-yosodadi",
@@ -234,7 +236,8 @@ def _evaluate(split: str) -> tuple[float, float, list[str]]:
             right += 1
             continue
         wrong_unit += decision.status == "assigned" and decision.unit_id != case["expected_unit"]
-        misses.append(f"{case['title']!r}: expected {case['expected_unit']}, got {decision.unit_id} ({decision.reason})")
+        misses.append(f"{case['title']!r}: expected {case['expected_unit']}, "
+                      f"got {decision.unit_id} ({decision.reason})")
     return right / len(cases), wrong_unit / len(cases), misses
 
 

@@ -3,7 +3,7 @@ the outbound webhooks, and every entry point in functions/main.py is deployed.""
 import ast
 from pathlib import Path
 
-from infra.local.topology import load_topology
+from infra.topology import load_topology
 from shared.domain.events import TOPICS
 
 TOPOLOGY = load_topology()

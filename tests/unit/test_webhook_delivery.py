@@ -1,13 +1,27 @@
+"""Outbound webhooks through the one delivery engine: fan-out, the Standard Webhooks
+schedule, parking and flagging, re-drive, a slow subscriber, the body's privacy."""
+import functools
 import threading
 import time
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 
-from shared.domain.integrations.webhooks import (RETRY_SCHEDULE, DeliveryStatus, Outcome, Subscription, after_attempt, claimed,
-                                    new_delivery)
-from shared.services.webhooks import DeliveryLimits, deliver_due, fan_out, queue_deliveries, redrive
-from tests.fakes import FakeClock, FakePublisher, FakeWebhookSender, FakeWebhookStore
+from shared.delivery.state import after_attempt, claimed
+from shared.domain.integrations.webhooks import (
+    RETRY_SCHEDULE,
+    WEBHOOK_RETRY,
+    DeliveryStatus,
+    Outcome,
+    Subscription,
+    new_delivery,
+)
+from shared.services import webhooks
+from shared.services.webhooks import DeliveryLimits, fan_out, queue_deliveries, redrive
+from tests.delivery_fakes import FakeWebhookSender, FakeWebhookStore
+from tests.fakes import FakeClock, FakePublisher
 
-NOW = datetime(2026, 11, 23, 2, 0, tzinfo=timezone.utc)
+deliver_due = functools.partial(webhooks.deliver_due, policy=WEBHOOK_RETRY)
+
+NOW = datetime(2026, 11, 23, 2, 0, tzinfo=UTC)
 
 
 def event(n=1, type_="complaint.assigned"):
@@ -70,7 +84,7 @@ def test_failing_three_times_then_recovering_is_delivered_exactly_once():
 
 def test_retry_after_longer_than_the_schedule_is_honoured():
     delivery = claimed(new_delivery(event(), Subscription("a", "u", ("*",), "s", NOW), NOW), NOW, 60)
-    later = after_attempt(delivery, Outcome(429, "HTTP 429", retry_after=120), NOW)
+    later = after_attempt(delivery, Outcome(429, "HTTP 429", retry_after=120), NOW, WEBHOOK_RETRY)
     assert later.next_attempt_at == NOW + timedelta(seconds=120)
 
 
@@ -95,10 +109,10 @@ class SlowSender(FakeWebhookSender):
         self.slow_url, self.seconds = slow_url, seconds
         self.finished: dict[str, float] = {}
 
-    def send(self, url, secret, message_id, body, at):
+    def post(self, url, secret, message_id, body, at):
         if url == self.slow_url:
             time.sleep(self.seconds)
-        outcome = super().send(url, secret, message_id, body, at)
+        outcome = super().post(url, secret, message_id, body, at)
         self.finished[f"{url} {message_id}"] = time.monotonic()
         return outcome
 
@@ -112,7 +126,7 @@ def test_a_hanging_subscriber_does_not_hold_up_the_others():
     sender = SlowSender("https://slow.example/hook", 0.3)
     started = time.monotonic()
     worker = threading.Thread(target=deliver_due, kwargs=dict(
-        store=store, sender=sender, clock=clock, limits=DeliveryLimits(per_subscription=2, workers=8)))
+        store=store, sender=sender, clock=clock, limits=DeliveryLimits(per_destination=2, workers=8)))
     worker.start()
     worker.join(timeout=30)
     fast = [t - started for k, t in sender.finished.items() if "fast" in k]

@@ -12,9 +12,9 @@ Semantics (docs/escalation.md):
 """
 from __future__ import annotations
 
+from collections.abc import Set
 from dataclasses import dataclass
-from datetime import date, datetime, time, timedelta, timezone, tzinfo
-from typing import AbstractSet
+from datetime import UTC, date, datetime, time, timedelta, timezone, tzinfo
 
 WIB = timezone(timedelta(hours=7), "WIB")
 _MAX_SCAN = 3660  # a run of more than ten years without a working day is a configuration error
@@ -22,8 +22,8 @@ _MAX_SCAN = 3660  # a run of more than ten years without a working day is a conf
 
 @dataclass(frozen=True)
 class WorkingCalendar:
-    holidays: AbstractSet[date]  # public holidays and cuti bersama together
-    working_weekdays: AbstractSet[int] = frozenset(range(5))  # date.weekday(): Monday = 0
+    holidays: Set[date]  # public holidays and cuti bersama together
+    working_weekdays: Set[int] = frozenset(range(5))  # date.weekday(): Monday = 0
     day_ends_at: time = time(16, 0)
     tz: tzinfo = WIB
 
@@ -37,7 +37,7 @@ class WorkingCalendar:
 
     def end_of_working_day(self, day: date) -> datetime:
         """The closing instant of ``day`` (UTC). Only meaningful for a working day."""
-        return datetime.combine(day, self.day_ends_at, self.tz).astimezone(timezone.utc)
+        return datetime.combine(day, self.day_ends_at, self.tz).astimezone(UTC)
 
     def _step(self, day: date, direction: int) -> date:
         for _ in range(_MAX_SCAN):

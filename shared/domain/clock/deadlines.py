@@ -28,6 +28,7 @@ from __future__ import annotations
 from dataclasses import dataclass, replace
 from datetime import datetime
 from enum import Enum
+from typing import TypedDict, Unpack
 
 from shared.domain.clock.calendar import WorkingCalendar
 from shared.domain.clock.policy import EscalationPolicy
@@ -68,6 +69,13 @@ class CaseClock:
     @property
     def late_on_arrival(self) -> bool:
         return self.late_on_arrival_days is not None
+
+
+class _StageChanges(TypedDict, total=False):
+    """What entering a stage may change besides the stage itself (``ClockRules._enter``)."""
+    top_level: int
+    assigned_at: datetime | None
+    responded_at: datetime | None
 
 
 @dataclass(frozen=True)
@@ -124,7 +132,7 @@ class ClockRules:
             return replace(clock, next_due_at=clock.closes_at)
         return replace(clock, next_due_at=self.reminder_at(clock) or self.level_deadline(clock))
 
-    def _enter(self, clock: CaseClock, stage: Stage, now: datetime, **changes) -> CaseClock:
+    def _enter(self, clock: CaseClock, stage: Stage, now: datetime, **changes: Unpack[_StageChanges]) -> CaseClock:
         return self.settled(replace(clock, stage=stage, stage_since=now, level=0, reminded=False, **changes))
 
     # -- effects --------------------------------------------------------------------

@@ -2,8 +2,9 @@
 escalated, instead of one message per case at the upper levels. Pure; ids only."""
 from __future__ import annotations
 
+from collections.abc import Iterable
 from datetime import datetime
-from typing import Any, Iterable
+from typing import Any
 
 from shared.domain.case import Case
 from shared.domain.catalog import Catalog

@@ -5,9 +5,10 @@ of the chain of authority (the unit itself, its parent, ... up to ``walikota``).
 """
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass, replace
 from datetime import datetime
-from typing import Any, Mapping
+from typing import Any
 
 from shared.domain.case import Case, CaseStatus
 from shared.domain.catalog import Catalog
@@ -68,7 +69,7 @@ def due_step(case: Case, rules: ClockRules, now: datetime) -> Step | None:
         after = rules.settled(replace(clock, level=clock.level + 1, reminded=True, last_paged_at=now))
         return Step(ESCALATION, clock.stage, after.level, clock.deadline_at, after, missed)
     reminder = rules.reminder_at(clock)
-    if reminder is not None and now >= reminder:
+    if reminder is not None and now >= reminder and clock.deadline_at is not None:  # a reminder implies a deadline
         return Step(REMINDER, clock.stage, 0, clock.deadline_at, rules.settled(replace(clock, reminded=True)),
                     reminder)
     return None

@@ -1,15 +1,16 @@
 """The escalation policy and the unit contacts, validated. Pure: takes parsed YAML
-(``shared.adapters.escalation_files`` reads the files) and the public holidays as dates, and
+(``shared.adapters.escalation_files`` reads the files) and the holidays as dates, and
 returns values or raises ``CatalogError`` naming the file, the entry and the problem.
 Every number is configuration (PermenPANRB 62/2018 may be revised), none is code."""
 from __future__ import annotations
 
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from datetime import date, time
-from typing import Any, Iterable, Mapping
+from typing import Any
 
-from shared.domain.clock.calendar import WorkingCalendar
 from shared.domain.catalog import Catalog, CatalogError
+from shared.domain.clock.calendar import WorkingCalendar
 
 WEEKDAYS = ("monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday")
 
@@ -71,8 +72,35 @@ def _date(file: str, entry: str, value: Any) -> date:
         raise CatalogError(file, entry, f"'{value}' is not a date (YYYY-MM-DD)") from None
 
 
-def build_calendar(raw: Any, public_holidays: Iterable[date], file: str = "escalation.yaml") -> WorkingCalendar:
+def _corrections(file: str, raw: Any) -> tuple[set[date], set[date]]:
+    """``corrections: {year: {add: [...], remove: [...]}}``: each date a date of its year."""
+    added: set[date] = set()
+    removed: set[date] = set()
+    for year, change in _mapping(file, "calendar.corrections", raw or {}).items():
+        entry = f"calendar.corrections.{year}"
+        change = _mapping(file, entry, change)
+        unknown = sorted(set(change) - {"add", "remove"})
+        if unknown:
+            raise CatalogError(file, entry, f"unknown key '{unknown[0]}' (use add and remove)")
+        for key, into in (("add", added), ("remove", removed)):
+            for value in change.get(key) or ():
+                day = _date(file, f"{entry}.{key}", value)
+                if str(day.year) != str(year):
+                    raise CatalogError(file, f"{entry}.{key}", f"{day} is not in {year}")
+                into.add(day)
+    both = added & removed
+    if both:
+        raise CatalogError(file, "calendar.corrections", f"{min(both)} is both added and removed")
+    return added, removed
+
+
+def build_calendar(raw: Any, package_holidays: Iterable[date], file: str = "escalation.yaml") -> WorkingCalendar:
+    """The working-day calendar: ``package_holidays`` (public holidays and cuti bersama, as the
+    ``holidays`` package lists them) with the configured corrections applied."""
     raw = _mapping(file, "calendar", raw)
+    if "cuti_bersama" in raw or "extra_holidays" in raw:
+        raise CatalogError(file, "calendar", "cuti bersama come from the holidays package; list only "
+                                             "differences, under 'corrections: {year: {add: [...], remove: [...]}}'")
     names = raw.get("working_weekdays", list(WEEKDAYS[:5]))
     if not isinstance(names, list) or not names or any(n not in WEEKDAYS for n in names):
         raise CatalogError(file, "calendar", f"'working_weekdays' must list days among {', '.join(WEEKDAYS)}")
@@ -80,14 +108,8 @@ def build_calendar(raw: Any, public_holidays: Iterable[date], file: str = "escal
         ends = time.fromisoformat(str(raw.get("day_ends_at", "16:00")))
     except ValueError:
         raise CatalogError(file, "calendar", "'day_ends_at' must be a time HH:MM") from None
-    days = set(public_holidays)
-    for year, listed in _mapping(file, "calendar.cuti_bersama", raw.get("cuti_bersama") or {}).items():
-        for value in listed or ():
-            day = _date(file, f"calendar.cuti_bersama.{year}", value)
-            if day.year != int(year):
-                raise CatalogError(file, f"calendar.cuti_bersama.{year}", f"{day} is not in {year}")
-            days.add(day)
-    days.update(_date(file, "calendar.extra_holidays", v) for v in raw.get("extra_holidays") or ())
+    added, removed = _corrections(file, raw.get("corrections"))
+    days = (set(package_holidays) | added) - removed
     return WorkingCalendar(frozenset(days), frozenset(WEEKDAYS.index(n) for n in names), ends)
 
 

@@ -1,1 +1,2 @@
-"""What Sigap exchanges with other systems: the national LAPOR! platform, outbound webhooks, notifications, Open311, URL safety and signatures. Pure."""
+"""What Sigap exchanges with other systems: the national LAPOR! platform, outbound webhooks,
+notifications, Open311, URL safety and signatures. Pure."""

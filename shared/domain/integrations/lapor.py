@@ -4,11 +4,14 @@ business (shared/adapters/lapor_client.py); see docs/lapor-contract.md."""
 from __future__ import annotations
 
 import random
+from collections.abc import Mapping
 from dataclasses import dataclass, field, replace
-from datetime import datetime, timedelta
+from datetime import datetime
 from enum import Enum
-from typing import Any, Mapping
+from typing import Any
 
+from shared.delivery.policy import RetryPolicy
+from shared.delivery.state import Outcome, Verdict, next_step
 from shared.domain.case import Case, CaseStatus, Reporter
 
 SOURCE = "lapor"
@@ -33,7 +36,7 @@ def case_id_for_tracking(tracking_id: str) -> str:
     return f"lapor-{tracking_id}"
 
 
-def case_id_for_report(report: "Report") -> str:
+def case_id_for_report(report: Report) -> str:
     """A report Sigap submitted belongs to the city case it came from; any other is ``lapor-<tracking id>``."""
     ref = report.client_ref or ""
     if ref.endswith("-submit") and "~" in ref:
@@ -135,25 +138,21 @@ class OutboxItem:
         return f"{self.case_id}~{self.seq:05d}-{self.kind.value}"
 
 
-@dataclass(frozen=True)
-class Backoff:
-    base_seconds: float = 2.0
-    cap_seconds: float = 600.0
-    max_attempts: int = 8      # then the item is parked as dead
-
-    def delay(self, attempt: int, rng: random.Random | None = None) -> float:
-        """Exponential with full jitter: uniform in [base*2^(n-1)/2, base*2^(n-1)], capped."""
-        ceiling = min(self.cap_seconds, self.base_seconds * (2 ** max(0, attempt - 1)))
-        return (rng or random).uniform(ceiling / 2, ceiling)
+# The push's retry policy: 2 s doubling up to 10 min, jittered; after the 8th failed
+# attempt (SIGAP_LAPOR_MAX_ATTEMPTS) the item is parked as dead.
+PUSH_RETRY = RetryPolicy(max_attempts=8, base_seconds=2.0, cap_seconds=600.0)
 
 
-def after_failure(item: OutboxItem, error: str, now: datetime, backoff: Backoff,
-                  retry_after: float | None = None, rng: random.Random | None = None) -> OutboxItem:
+def after_failure(item: OutboxItem, outcome: Outcome, now: datetime, policy: RetryPolicy = PUSH_RETRY,
+                  rng: random.Random | None = None) -> OutboxItem:
+    """The item after one more failed attempt (the delivery engine's ``next_step``): due
+    again when the policy and any Retry-After say, or dead after the policy's last attempt
+    or a permanent refusal (``outcome.transient`` False)."""
     attempts = item.attempts + 1
-    if attempts >= backoff.max_attempts:
-        return replace(item, attempts=attempts, state=ItemState.DEAD, last_error=error[:200], next_attempt_at=None)
-    wait = max(backoff.delay(attempts, rng), retry_after or 0.0)
-    return replace(item, attempts=attempts, last_error=error[:200], next_attempt_at=now + timedelta(seconds=wait))
+    step = next_step(attempts, outcome, now, policy, rng)
+    dead = step.verdict is not Verdict.RETRY
+    return replace(item, attempts=attempts, last_error=(outcome.error or "failed")[:200],
+                   state=ItemState.DEAD if dead else item.state, next_attempt_at=None if dead else step.next_attempt_at)
 
 
 def redriven(item: OutboxItem, now: datetime) -> OutboxItem:

@@ -18,17 +18,34 @@ LAPOR!: ``version``, ``status``, ``follow_up_ids``, ``disposition``, ``answered_
 """
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import replace
 from datetime import datetime
-from typing import Any, Mapping
+from typing import Any
 
 from shared.domain.case import Case, CaseStatus, TimelineEntry, can_transition
 from shared.domain.catalog import Catalog
 from shared.domain.clock.deadlines import ClockRules
-from shared.domain.events import (COMPLAINT_ASSIGNED, COMPLAINT_RESOLVED, COMPLAINT_TRIAGED, COMPLAINT_UPDATED,
-                                  DomainEvent)
-from shared.domain.integrations.lapor import (ADMIN, ARSIP, BELUM_DITINDAKLANJUTI, BELUM_TERVERIFIKASI, CLOSING, INSTANSI, PELAPOR,
-                                 PROSES, SELESAI, FollowUp, Report)
+from shared.domain.events import (
+    COMPLAINT_ASSIGNED,
+    COMPLAINT_RESOLVED,
+    COMPLAINT_TRIAGED,
+    COMPLAINT_UPDATED,
+    DomainEvent,
+)
+from shared.domain.integrations.lapor import (
+    ADMIN,
+    ARSIP,
+    BELUM_DITINDAKLANJUTI,
+    BELUM_TERVERIFIKASI,
+    CLOSING,
+    INSTANSI,
+    PELAPOR,
+    PROSES,
+    SELESAI,
+    FollowUp,
+    Report,
+)
 
 ACTOR = "lapor"
 S = CaseStatus

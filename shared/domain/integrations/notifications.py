@@ -7,21 +7,44 @@ allowed to see it).
 """
 from __future__ import annotations
 
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Any, Mapping, Sequence
+from typing import Any
 
 from shared.domain.catalog import Catalog
-from shared.domain.integrations.webhooks import Subscription
 
 # channel -> the contact address key it uses; a contact without that key is not sent to.
 CHANNELS: Mapping[str, str] = {"email": "email", "telegram": "telegram", "webhook": "webhook"}
-_EPOCH = datetime(2026, 1, 1)
 
 
-def channel_subscriptions(secret: str = "") -> list[Subscription]:
-    """The channels as delivery destinations (one per channel; concurrency is per channel)."""
-    return [Subscription(f"notify-{name}", f"{name}:", ("*",), secret, _EPOCH) for name in CHANNELS]
+def channel_id(name: str) -> str:
+    """The destination id of a channel (stored as each notification's ``subscription_id``)."""
+    return f"notify-{name}"
+
+
+@dataclass(frozen=True)
+class Channel:
+    """A way to reach people (``email``, ``telegram``, ``webhook``): one delivery
+    destination, so concurrency is per channel. Channels are configuration; their only
+    state is ``flagged_at``, set when a notification was parked and cleared by a re-drive.
+    ``secret`` signs what the webhook channel posts."""
+    name: str
+    flagged_at: datetime | None = None
+    secret: str = ""
+
+    @property
+    def id(self) -> str:
+        return channel_id(self.name)
+
+    @property
+    def active(self) -> bool:
+        return True
+
+
+def all_channels(flags: Mapping[str, datetime | None] | None = None) -> list[Channel]:
+    """Every channel, with its flag from ``flags`` (channel id -> flagged_at)."""
+    return [Channel(name, (flags or {}).get(channel_id(name))) for name in CHANNELS]
 
 
 @dataclass(frozen=True)

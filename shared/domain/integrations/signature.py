@@ -8,8 +8,8 @@ The standardwebhooks library does the cryptography and the constant-time compare
 from __future__ import annotations
 
 import uuid
-from datetime import datetime, timezone
-from typing import Mapping
+from collections.abc import Mapping
+from datetime import UTC, datetime
 
 from standardwebhooks import Webhook
 
@@ -29,7 +29,7 @@ def signed_headers(secret: str, body: bytes | str, *, message_id: str | None = N
                    at: datetime | None = None) -> dict[str, str]:
     """The headers a sender adds to a JSON POST of ``body``."""
     message_id = message_id or f"msg_{uuid.uuid4().hex}"
-    at = at or datetime.now(timezone.utc)
+    at = at or datetime.now(UTC)
     text = body.decode() if isinstance(body, bytes) else body
     return {"webhook-id": message_id, "webhook-timestamp": str(int(at.timestamp())),
             "webhook-signature": Webhook(secret).sign(message_id, at, text),

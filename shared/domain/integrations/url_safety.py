@@ -4,8 +4,8 @@ DNS resolution and at every redirect hop."""
 from __future__ import annotations
 
 import ipaddress
+from collections.abc import Iterable
 from dataclasses import dataclass, field
-from typing import Iterable
 from urllib.parse import urlsplit
 
 Network = ipaddress.IPv4Network | ipaddress.IPv6Network
@@ -21,7 +21,7 @@ class UrlPolicy:
     allowlist: tuple[Network, ...] = field(default=())  # e.g. 127.0.0.0/8 for the local stack
 
     @classmethod
-    def parse(cls, allow_http: bool, allowlist: Iterable[str]) -> "UrlPolicy":
+    def parse(cls, allow_http: bool, allowlist: Iterable[str]) -> UrlPolicy:
         return cls(allow_http, tuple(ipaddress.ip_network(n.strip(), strict=False) for n in allowlist if n.strip()))
 
 

@@ -19,13 +19,12 @@ Definitions (docs/reports.md):
 """
 from __future__ import annotations
 
-import csv
-import io
 import math
 from collections import defaultdict
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import datetime
-from typing import Any, Iterable, Mapping
+from typing import Any
 
 from shared.domain.clock.calendar import WorkingCalendar
 from shared.domain.clock.policy import EscalationPolicy
@@ -156,25 +155,6 @@ def _count_received(case: CaseFacts, groups: tuple[_Group, ...], now: datetime,
             g.fr_days.append(fr_days)
         if res_days is not None:
             g.res_days.append(res_days)
-
-
-CSV_COLUMNS = ("group", "id", "received", "first_response_on_time_pct", "resolved_on_time_pct",
-               "first_response_days_median", "first_response_days_p90", "resolution_days_median",
-               "resolution_days_p90", "open_now", "overdue_now", "escalations_by_level", "reroutes")
-
-
-def figures_csv(figures: Mapping[str, Any]) -> str:
-    """One row per unit and per category, and a total row; levels as ``1:3;2:1``."""
-    out = io.StringIO()
-    writer = csv.writer(out, lineterminator="\r\n")
-    writer.writerow(CSV_COLUMNS)
-    rows = [("total", "all", figures["total"])]
-    rows += [("unit", k, v) for k, v in figures["units"].items()]
-    rows += [("category", k, v) for k, v in figures["categories"].items()]
-    for group, key, f in rows:
-        levels = ";".join(f"{lvl}:{n}" for lvl, n in f["escalations_by_level"].items())
-        writer.writerow([group, key] + ["" if f[c] is None else f[c] for c in CSV_COLUMNS[2:11]] + [levels, f["reroutes"]])
-    return out.getvalue()
 
 
 REPORT_ACTIONS = ("escalated", "reroute_requested", "resolved")  # the timeline entries reports read

@@ -7,8 +7,9 @@ problems, but never join a cluster (docs/reports.md).
 from __future__ import annotations
 
 from collections import Counter
+from collections.abc import Iterable
 from datetime import datetime
-from typing import Any, Iterable
+from typing import Any
 
 from rapidfuzz import fuzz
 
@@ -26,11 +27,12 @@ def iso_week(instant: datetime, calendar: WorkingCalendar) -> str:
 
 def weekly_trend(facts: Iterable[CaseFacts], period: Period, calendar: WorkingCalendar) -> list[dict[str, Any]]:
     """Per ISO week (local time): cases received and cases resolved."""
-    received, resolved = Counter(), Counter()
+    received: Counter[str] = Counter()
+    resolved: Counter[str] = Counter()
     for case in facts:
         if period.holds(case.anchor_at):
             received[iso_week(case.anchor_at, calendar)] += 1
-        if period.holds(case.resolved_at):
+        if case.resolved_at is not None and period.holds(case.resolved_at):
             resolved[iso_week(case.resolved_at, calendar)] += 1
     return [{"week": w, "received": received[w], "resolved": resolved[w]} for w in sorted(received | resolved)]
 
@@ -38,8 +40,8 @@ def weekly_trend(facts: Iterable[CaseFacts], period: Period, calendar: WorkingCa
 def top_problems(facts: Iterable[CaseFacts], period: Period, calendar: WorkingCalendar,
                  limit: int = 10) -> list[dict[str, Any]]:
     """The (category, kelurahan) pairs received most often, with their count per week."""
-    counts: Counter = Counter()
-    weeks: dict[tuple[str, str], Counter] = {}
+    counts: Counter[tuple[str, str]] = Counter()
+    weeks: dict[tuple[str, str], Counter[str]] = {}
     names: dict[tuple[str, str], str] = {}  # "Iring Mulyo" and "Iringmulyo" are one place
     for case in facts:
         if period.holds(case.anchor_at):

@@ -14,8 +14,8 @@ from the location or the text.
 """
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass, replace
-from typing import Sequence
 
 from shared.domain.catalog import Catalog
 from shared.domain.routing.places import PlaceMatch, PlaceSpan, resolve_kelurahan, scan_places
@@ -113,7 +113,8 @@ def _infer(catalog: Catalog, rules: RoutingRules, scores: Scores,
     versus = f"runner-up {runner[0]} {second:.1f}" if runner else "no runner-up"
     confidence = (score - second) / score * min(1.0, score / (2 * rules.min_score))
     if score < rules.min_score:
-        reason = f"best category '{best}' scored only {score:.1f} from {quoted}, below the minimum {rules.min_score:.1f}"
+        reason = (f"best category '{best}' scored only {score:.1f} from {quoted}, "
+                  f"below the minimum {rules.min_score:.1f}")
         return _decision(TRIAGE, triage, None, "triage-no-match", reason, confidence, terms, place)
     if score - second < rules.min_margin:
         reason = (f"category '{best}' (score {score:.1f} from {quoted}) is too close to {versus}, "
@@ -146,11 +147,13 @@ def route(catalog: Catalog, rules: RoutingRules, *, title: str, description: str
     title_words, description_words = words(title or "", True), words(description or "", True)
     title_spans, description_spans = scan_places(rules, title_words), scan_places(rules, description_words)
     place = resolve_kelurahan(rules, location.kelurahan, location.address,
-                              [("title", title_words, title_spans), ("description", description_words, description_spans)])
-    if category in catalog.categories:
+                              [("title", title_words, title_spans),
+                               ("description", description_words, description_spans)])
+    if category is not None and category in catalog.categories:
         return _assign(catalog, category, "explicit-category", f"category '{category}' given with the complaint",
                        1.0, (), place)
-    scores = _scores(rules, [(rules.title_weight, title_words, title_spans), (1.0, description_words, description_spans)])
+    scores = _scores(rules, [(rules.title_weight, title_words, title_spans),
+                             (1.0, description_words, description_spans)])
     inferred = _infer(catalog, rules, scores, place)
     note = f"unknown category '{category}' ignored; " if category is not None else ""
     if isinstance(inferred, RoutingDecision):

@@ -7,8 +7,8 @@ kelurahan). Free text (title, description) is matched exactly only.
 """
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
-from typing import Sequence
 
 from rapidfuzz import fuzz, process
 

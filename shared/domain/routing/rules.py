@@ -8,8 +8,9 @@ rule written "berlubang" matches "lubang", "lobang" and "berlubang-lubang".
 from __future__ import annotations
 
 import math
+from collections.abc import Mapping
 from dataclasses import dataclass
-from typing import Any, Mapping
+from typing import Any
 
 from shared.domain.catalog import Catalog, CatalogError
 from shared.domain.routing.text import place_key, stemmed_words
@@ -91,7 +92,8 @@ def _category_terms(file: str, code: str, raw: Any, skip: frozenset[str]) -> dic
     return compiled
 
 
-def _lexicon(file: str, raw: Any, catalog: Catalog, skip: frozenset[str]) -> dict[tuple[str, ...], tuple[TermRule, ...]]:
+def _lexicon(file: str, raw: Any, catalog: Catalog,
+             skip: frozenset[str]) -> dict[tuple[str, ...], tuple[TermRule, ...]]:
     categories = _mapping(file, "categories", raw)
     if not categories:
         raise CatalogError(file, "categories", "at least one category needs terms")
@@ -122,7 +124,8 @@ def _places(file: str, raw: Any, catalog: Catalog) -> tuple[dict[str, str], froz
             raise CatalogError(file, f"places.aliases.{unit_id}", "must be a list of place names")
         for alias in aliases:
             if places.setdefault(place_key(alias), kelurahan) != kelurahan:
-                raise CatalogError(file, f"places.aliases.{unit_id}", f"alias {alias!r} already names {places[place_key(alias)]}")
+                raise CatalogError(file, f"places.aliases.{unit_id}",
+                                   f"alias {alias!r} already names {places[place_key(alias)]}")
     prefix_only = section.get("prefix_only") or []
     if not isinstance(prefix_only, list):
         raise CatalogError(file, "places.prefix_only", "must be a list of kelurahan unit ids")

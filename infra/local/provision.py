@@ -1,41 +1,16 @@
-"""Reads infra/topology.yaml and creates its topics and push subscriptions on Pub/Sub."""
+"""Creates the topics and push subscriptions of infra/topology.yaml on the Pub/Sub
+emulator (the file itself is read by ``infra.topology``, shared with deployment)."""
 from __future__ import annotations
 
-from dataclasses import dataclass
-from pathlib import Path
 from typing import Any
 
-import yaml
-
-TOPOLOGY_FILE = Path(__file__).resolve().parent.parent / "topology.yaml"
-
-
-@dataclass(frozen=True)
-class FunctionSpec:
-    name: str
-    trigger: str  # http, topic or schedule
-    topic: str | None = None
-    topics: tuple[str, ...] = ()  # a function fed by several topics (one subscription each)
-    timeout_seconds: int | None = None       # the function's timeout, when longer than the default
-    ack_deadline_seconds: int | None = None  # its push subscriptions' ack deadline, likewise
-    every_seconds: float | None = None
-    cron: str | None = None
-
-    @property
-    def signature_type(self) -> str:
-        return "http" if self.trigger == "http" else "cloudevent"
-
-
-def load_topology(path: Path = TOPOLOGY_FILE) -> dict[str, Any]:
-    raw = yaml.safe_load(path.read_text())
-    raw["functions"] = [FunctionSpec(**{**f, "topics": tuple(f.get("topics", ()))}) for f in raw["functions"]]
-    return raw
+from infra.topology import FunctionSpec
 
 
 def provision(project: str, gateway_url: str, topology: dict[str, Any]) -> None:
     """Creates topics and push subscriptions (idempotent). Needs PUBSUB_EMULATOR_HOST set."""
+    import google.cloud.pubsub_v1 as pubsub_v1
     from google.api_core.exceptions import AlreadyExists
-    from google.cloud import pubsub_v1
 
     publisher, subscriber = pubsub_v1.PublisherClient(), pubsub_v1.SubscriberClient()
     dead = topology["dead_letter"]

@@ -1,0 +1,25 @@
+"""Announcing events: the outbox they are committed to, and the broker they go to."""
+from __future__ import annotations
+
+import builtins
+from datetime import datetime
+from typing import Any, Protocol
+
+from shared.domain.events import DomainEvent
+
+
+class Outbox(Protocol):
+    """Events committed with their change (shared/unit_of_work.py) and not yet published."""
+    def pending(self, created_before: datetime, limit: int) -> builtins.list[DomainEvent]: ...
+
+    def remove(self, event_id: str) -> None: ...
+
+
+class EventPublisher(Protocol):
+    def publish(self, event: DomainEvent) -> str:
+        """Publishes and waits for the broker's ack; returns the message id."""
+        ...
+
+    def publish_signal(self, topic: str, payload: dict[str, Any]) -> str:
+        """A plain message on one of Sigap's own topics (e.g. a kick to a worker)."""
+        ...

@@ -1,0 +1,159 @@
+"""Benchmark: cold start of ``intake``, from a fresh process to its first answer, next to a
+minimal functions-framework handler making the same Firestore and Pub/Sub calls
+(tests/benchmarks/minimal_intake.py), in the same run, on the same emulators.
+
+Each repetition starts ``functions-framework --target intake`` on a free port, once with
+``functions/main.py`` and once with the minimal handler (alternating which goes first),
+and POSTs one signed complaint as soon as the port accepts: the time from spawning the
+process to the 201 is the cold start (interpreter, imports, gunicorn, first request with
+its client creation and its commit, publish and delete). Prints JSON with the medians,
+every run, their ratio (target <= 1.3) and, for reference, import times alone.
+
+    python -m tests.benchmarks.bench_cold_start [--repeats 7]
+"""
+from __future__ import annotations
+
+import argparse
+import base64
+import json
+import os
+import secrets
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+import requests
+
+from infra.local.stack import ROOT, Process, emulator_env, free_port, http_ok, wait_until
+from shared.domain.integrations.signature import signed_headers
+
+PROJECT = "sigap-bench-cold"
+SIGAP = str(ROOT / "functions" / "main.py")
+MINIMAL = str(ROOT / "tests" / "benchmarks" / "minimal_intake.py")
+
+
+def start_emulators(log_dir: Path) -> tuple[list[Process], dict[str, str]]:
+    firestore, pubsub = f"127.0.0.1:{free_port()}", f"127.0.0.1:{free_port()}"
+    env = {k: v for k, v in os.environ.items() if not k.startswith("SIGAP_")}
+    env.update(FIRESTORE_EMULATOR_HOST=firestore, PUBSUB_EMULATOR_HOST=pubsub, SIGAP_PROJECT_ID=PROJECT,
+               GOOGLE_CLOUD_PROJECT=PROJECT)
+    processes = [
+        Process("firestore-emulator", ["gcloud", "emulators", "firestore", "start", f"--host-port={firestore}",
+                                       "--quiet"], env, log_dir),
+        Process("pubsub-emulator", ["gcloud", "beta", "emulators", "pubsub", "start", f"--host-port={pubsub}",
+                                    f"--project={PROJECT}", "--quiet"], env, log_dir)]
+    for process, host in zip(processes, (firestore, pubsub), strict=True):
+        wait_until(lambda host=host: http_ok(f"http://{host}/"), process.name, process, 60)
+    with emulator_env(env):
+        import google.cloud.pubsub_v1 as pubsub_v1
+        publisher = pubsub_v1.PublisherClient()
+        publisher.create_topic(name=publisher.topic_path(PROJECT, "complaint-received"))
+    return processes, env
+
+
+def first_answer(source: str, env: dict[str, str], secret: str, log_dir: Path, run: str) -> float:
+    """Seconds from spawning the function's process to its first answer (a 201)."""
+    port = free_port()
+    body = json.dumps({"external_id": f"cold-{run}", "title": "Jalan berlubang di Jl. Soekarno Hatta",
+                       "description": "Lubang besar di depan sekolah membahayakan pengendara motor.",
+                       "location": {"kelurahan": "Mulyojati"}})
+    command = [str(Path(sys.executable).parent / "functions-framework"), "--target", "intake",
+               "--source", source, "--host", "127.0.0.1", "--port", str(port)]
+    started = time.perf_counter()
+    process = Process(f"cold-{run}", command, env, log_dir)
+    try:
+        while True:
+            try:
+                response = requests.post(f"http://127.0.0.1:{port}/sources/demo/complaints", data=body,
+                                         headers=signed_headers(secret, body), timeout=60)
+                break
+            except requests.ConnectionError:
+                if not process.alive():
+                    raise RuntimeError(f"{source} exited early:\n{process.tail()}") from None
+                time.sleep(0.005)
+        elapsed = time.perf_counter() - started
+        if response.status_code != 201:
+            raise RuntimeError(f"{source} answered {response.status_code}: {response.text}")
+        return elapsed
+    finally:
+        process.stop()
+
+
+MODULES_AT_FIRST_ANSWER = """
+import json, os, sys
+from functions_framework import create_app
+from shared.domain.integrations.signature import signed_headers
+before = set(sys.modules)
+client = create_app("intake", sys.argv[1], "http").test_client()
+body = json.dumps({"external_id": sys.argv[2], "title": "Jalan berlubang di Jl. Soekarno Hatta",
+                   "description": "Lubang besar di depan sekolah membahayakan pengendara motor."})
+secret = json.loads(os.environ["SIGAP_INTAKE_SECRETS"])["demo"]
+assert client.post("/sources/demo/complaints", data=body, headers=signed_headers(secret, body)).status_code == 201
+loaded = set(sys.modules) - before
+print(json.dumps({"modules": len(loaded), "shared": len([m for m in loaded if m.startswith("shared")])}))
+"""
+
+
+def modules_at_first_answer(source: str, env: dict[str, str]) -> dict[str, int]:
+    """Modules a process loads from creating the function to its first 201 (beyond
+    functions-framework itself): a count that, unlike seconds, does not depend on load."""
+    out = subprocess.run([sys.executable, "-c", MODULES_AT_FIRST_ANSWER, source, f"count-{secrets.token_hex(4)}"],
+                         cwd=ROOT, env=env, capture_output=True, text=True, check=True)
+    counts: dict[str, int] = json.loads(out.stdout.strip().splitlines()[-1])
+    return counts
+
+
+def import_seconds(code: str, env: dict[str, str], repeats: int) -> float:
+    times = []
+    for _ in range(repeats):
+        out = subprocess.run([sys.executable, "-c", "import time; t=time.perf_counter();" + code +
+                              ";print(time.perf_counter()-t)"], cwd=ROOT, env=env,
+                             capture_output=True, text=True, check=True)
+        times.append(float(out.stdout.strip().splitlines()[-1]))
+    return statistics.median(times)
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--repeats", type=int, default=7)
+    args = parser.parse_args()
+    log_dir = Path(tempfile.mkdtemp(prefix="sigap-bench-cold-"))
+    secret = "whsec_" + base64.b64encode(secrets.token_bytes(24)).decode()
+    emulators, env = start_emulators(log_dir)
+    env.update(SIGAP_INTAKE_SECRETS=json.dumps({"demo": secret}), SIGAP_ADMIN_TOKEN=secrets.token_urlsafe(24))
+    runs: dict[str, list[float]] = {"sigap": [], "minimal": []}
+    try:
+        modules = {"intake": modules_at_first_answer(SIGAP, env), "minimal": modules_at_first_answer(MINIMAL, env)}
+        first_answer(MINIMAL, env, secret, log_dir, "warm-up")  # page both code paths into the OS cache
+        first_answer(SIGAP, env, secret, log_dir, "warm-up-sigap")
+        for i in range(args.repeats):
+            order = [("sigap", SIGAP), ("minimal", MINIMAL)]
+            for name, source in order if i % 2 == 0 else order[::-1]:
+                runs[name].append(first_answer(source, env, secret, log_dir, f"{name}-{i}-{secrets.token_hex(3)}"))
+    finally:
+        for process in reversed(emulators):
+            process.stop()
+    sigap, minimal = statistics.median(runs["sigap"]), statistics.median(runs["minimal"])
+    imports = {
+        "import_functions_framework_s": "import functions_framework",
+        "import_functions_main_s": "import runpy; runpy.run_path('functions/main.py')",
+        "import_minimal_handler_s": "import runpy; runpy.run_path('tests/benchmarks/minimal_intake.py')",
+    }
+    print(json.dumps({
+        "repeats": args.repeats,
+        "intake_first_answer_median_s": round(sigap, 3),
+        "minimal_first_answer_median_s": round(minimal, 3),
+        "cold_start_ratio": round(sigap / minimal, 2),
+        "target_ratio": 1.3,
+        "intake_runs_s": [round(t, 3) for t in runs["sigap"]],
+        "minimal_runs_s": [round(t, 3) for t in runs["minimal"]],
+        "modules_loaded_to_first_answer": modules,
+        **{name: round(import_seconds(code, env, 5), 3) for name, code in imports.items()},
+    }, indent=2))
+
+
+if __name__ == "__main__":
+    main()
