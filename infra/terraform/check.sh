@@ -19,6 +19,7 @@ export BC_SKIP_MAPPING=TRUE  # offline: no call to Prisma Cloud for its check ma
 if ! cmp -s checkov.requirements.txt "$venv/.installed" || [ ! -x "$venv/bin/checkov" ]; then
   echo "terraform-check: installing checkov into build/venv-checkov"
   rm -rf "$venv"
+  mkdir -p "$(dirname "$venv")"
   python="$(command -v python3.11 || command -v python3)"
   if ! { "$python" -m venv "$venv" &&
          "$venv/bin/pip" install --quiet --disable-pip-version-check -r checkov.requirements.txt; } >"$venv.log" 2>&1; then
