@@ -22,7 +22,7 @@ from shared.web.errors import read_query
 from shared.web.paging import CODES, StatusQuery, page_answer
 from shared.web.replies import CasePage, CaseWithTimeline
 from shared.web.responses import error, json_response
-from shared.web.routing import Param, Route, Router, routing_error
+from shared.web.routing import Param, Route, Router, serve_admin_only
 from shared.web.schemas import CASE_ID_PATTERN
 
 CASE_ID = Param(CASE_ID_PATTERN, "the case id")
@@ -63,13 +63,7 @@ ROUTER = Router([
 
 
 def handle(request: Request, app: Any) -> Response:
-    match = ROUTER.match(request)
-    if match.route is not None and match.route.handler is _spec:
-        return match.call(request, app)
-    refusal = admin_refusal(request, app)
-    if refusal is not None:
-        return refusal
-    return match.call(request, app) if match.route else routing_error(match, "use GET /cases or /cases/{id}")
+    return serve_admin_only(ROUTER, request, app, "use GET /cases or /cases/{id}", admin_refusal)
 
 
 def case_view(case: Case, catalog: Catalog, timeline: list[TimelineEntry] | None = None) -> dict[str, Any]:

@@ -99,3 +99,16 @@ def routing_error(match: Match, hint: str) -> Response:
         methods = [m for m in match.allowed if m != "HEAD"] or list(match.allowed)
         return error(405, "method_not_allowed", f"use {' or '.join(methods)}", headers=allow_header(match.allowed))
     return error(404, "not_found", f"no such endpoint; {hint}")
+
+
+def serve_admin_only(router: Router, request: Request, app: Any, hint: str,
+                     refusal: Callable[[Request, Any], Response | None]) -> Response:
+    """A function whose every route needs the admin token, except its OpenAPI document:
+    the document answers anyone; the rest answer ``refusal`` first, then route (404/405 with ``hint``)."""
+    match = router.match(request)
+    if match.route is not None and match.route.path == "/openapi.json":
+        return match.call(request, app)
+    refused = refusal(request, app)
+    if refused is not None:
+        return refused
+    return match.call(request, app) if match.route else routing_error(match, hint)

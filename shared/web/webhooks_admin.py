@@ -25,7 +25,7 @@ from shared.web.auth import BEARER, admin_refusal
 from shared.web.contract import Operation, Reply, errors
 from shared.web.errors import read_json, read_query
 from shared.web.responses import error, json_response
-from shared.web.routing import Param, Route, Router, routing_error
+from shared.web.routing import Param, Route, Router, serve_admin_only
 from shared.web.webhook_models import (
     CODES,
     DeliveriesQuery,
@@ -136,10 +136,4 @@ ROUTER = Router([
 
 
 def handle(request: Request, app: Any) -> Response:
-    match = ROUTER.match(request)
-    if match.route is not None and match.route.handler is _spec:
-        return match.call(request, app)
-    refusal = admin_refusal(request, app)
-    if refusal is not None:
-        return refusal
-    return match.call(request, app) if match.route else routing_error(match, "use /webhooks/subscriptions[/{id}]")
+    return serve_admin_only(ROUTER, request, app, "use /webhooks/subscriptions[/{id}]", admin_refusal)
