@@ -9,6 +9,7 @@ from typing import Any
 from google.api_core import exceptions as gexc
 from google.cloud import firestore
 
+from shared.adapters.retention import EXPIRE_AT, expire_at
 from shared.delivery.state import Delivery, DeliveryStatus
 from shared.ports import Conflict
 
@@ -21,6 +22,7 @@ QUERY_SHAPES = tuple((collection, shape) for collection in (DELIVERIES, NOTIFICA
 
 def _delivery(snap: Any) -> Delivery:
     doc = snap.to_dict()
+    doc.pop(EXPIRE_AT, None)
     return Delivery(**{**doc, "status": DeliveryStatus(doc["status"]), "version": snap.update_time})
 
 
@@ -29,6 +31,8 @@ def _document(delivery: Delivery) -> dict[str, Any]:
     doc.pop("version")
     doc["status"] = delivery.status.value
     doc["payload"] = dict(delivery.payload)
+    if delivery.status is DeliveryStatus.DELIVERED and delivery.delivered_at is not None:
+        doc[EXPIRE_AT] = expire_at(delivery.delivered_at)  # the TTL policy deletes it then
     return doc
 
 

@@ -19,7 +19,7 @@ count billed document operations (benchmarks).
 from __future__ import annotations
 
 from collections.abc import Sequence
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
 from google.api_core import exceptions as gexc
 from google.cloud import firestore
@@ -34,8 +34,10 @@ from shared.adapters.firestore_cases import (
     delivery_key,
     outbox_document,
 )
+from shared.adapters.firestore_group_commit import GroupCommit, Write
 from shared.adapters.firestore_lapor import LAPOR_OUTBOX, SYNC, item_document
 from shared.adapters.firestore_mapping import case_to_document, entry_to_document, private_reporter_document
+from shared.adapters.retention import EXPIRE_AT, expire_at
 from shared.adapters.uow_staging import StagingUnitOfWork
 from shared.domain.case import Case
 from shared.ports.conflict import Conflict
@@ -66,10 +68,10 @@ class _CountingReader:
 
 
 class FirestoreUnitOfWork(StagingUnitOfWork):
-    def __init__(self, client: firestore.Client):
-        self._db = client
+    def __init__(self, client: firestore.Client, group: GroupCommit | None = None):
+        self._db, self._group = client, group or GroupCommit(client)
         self.reads = self.writes = 0
-        super().__init__(_CountingReader(self, FirestoreCaseRepository(client)), FirestoreOutbox(client))
+        super().__init__(_CountingReader(self, FirestoreCaseRepository(client)), FirestoreOutbox(client, self._group))
 
     def _recorded(self, key: str) -> IdempotencyRecord | None:
         snap = self._db.collection(IDEMPOTENCY).document(key).get()
@@ -80,21 +82,23 @@ class FirestoreUnitOfWork(StagingUnitOfWork):
         return IdempotencyRecord(key, doc["fingerprint"], doc["body"], doc["created_at"])
 
     def _write(self, staged: Staged) -> Committed:
-        batch = self._db.batch()
+        batch: list[Write] = []
         count = sum(self._stage_case(batch, write) for write in staged.cases)
         for event in staged.events:
-            batch.create(self._db.collection(OUTBOX).document(event.id), outbox_document(event, event.occurred_at))
+            batch.append(Write("create", self._db.collection(OUTBOX).document(event.id),
+                               outbox_document(event, event.occurred_at)))
         for item in staged.lapor_items:
-            batch.create(self._db.collection(LAPOR_OUTBOX).document(item.id), item_document(item))
+            batch.append(Write("create", self._db.collection(LAPOR_OUTBOX).document(item.id), item_document(item)))
         for record in staged.idempotency:
-            batch.create(self._db.collection(IDEMPOTENCY).document(record.key), {
-                "fingerprint": record.fingerprint, "body": dict(record.body), "created_at": record.created_at})
+            batch.append(Write("create", self._db.collection(IDEMPOTENCY).document(record.key), {
+                "fingerprint": record.fingerprint, "body": dict(record.body), "created_at": record.created_at,
+                EXPIRE_AT: expire_at(record.created_at)}))
         if staged.cursor is not None:  # last: its result is the lease's new version
             lease, cursor = staged.cursor
-            batch.update(self._db.collection(SYNC).document(lease.name), {"cursor": cursor},
-                         option=self._db.write_option(last_update_time=lease.version))
+            batch.append(Write("update", self._db.collection(SYNC).document(lease.name), {"cursor": cursor},
+                               self._db.write_option(last_update_time=lease.version)))
         try:
-            results = batch.commit()
+            results = self._group.commit(batch)
         except _FAILED as exc:
             raise Conflict(str(exc)) from exc
         self.writes += count + len(staged.events) + len(staged.lapor_items) + len(staged.idempotency) + \
@@ -105,26 +109,28 @@ class FirestoreUnitOfWork(StagingUnitOfWork):
             moved = Lease(lease.name, lease.owner, results[-1].update_time, cursor)
         return Committed(tuple(staged.events), moved)
 
-    def _stage_case(self, batch: Any, write: CaseWrite) -> int:
+    def _stage_case(self, batch: list[Write], write: CaseWrite) -> int:
         """Stages the case's writes; returns how many."""
         case, ref = write.case, self._db.collection(CASES).document(write.case.id)
         document = case_to_document(case)
         count = 1 + len(write.entries)
         if write.new:
-            batch.create(ref, document)
+            batch.append(Write("create", ref, document))
             private = private_reporter_document(case)
             if private:
-                batch.create(ref.collection(PRIVATE).document("reporter"), private)
+                batch.append(Write("create", ref.collection(PRIVATE).document("reporter"), private))
                 count += 1
             if write.delivery_id:
-                batch.create(self._db.collection(DELIVERIES).document(delivery_key(case.source, write.delivery_id)),
-                             {"source": case.source, "case_id": case.id, "created_at": case.created_at})
+                batch.append(Write("create", self._db.collection(DELIVERIES).document(
+                    delivery_key(case.source, write.delivery_id)),
+                    {"source": case.source, "case_id": case.id, "created_at": case.created_at,
+                     EXPIRE_AT: expire_at(case.created_at)}))
                 count += 1
         else:
             document.pop("created_at")
-            batch.update(ref, document, option=self._db.write_option(last_update_time=case.version))
+            batch.append(Write("update", ref, document, self._db.write_option(last_update_time=case.version)))
         for entry in write.entries:
-            batch.create(ref.collection(TIMELINE).document(entry.id), entry_to_document(entry))
+            batch.append(Write("create", ref.collection(TIMELINE).document(entry.id), entry_to_document(entry)))
         return count
 
 

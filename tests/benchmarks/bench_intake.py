@@ -22,6 +22,12 @@ are what make the ratio mean something. Intake is measured two ways in each roun
   same Firestore and Pub/Sub calls with nothing of Sigap around them, a second baseline
   that tells the cost of intake's writes apart from the cost of Sigap's code.
 
+- ``before`` (with ``--before REF``): intake alone as of commit ``REF``, served from a git
+  worktree beside the others, so a change is measured against the code before it.
+
+``--modes`` picks the paths (``alone,minimal`` on a loaded machine); ``--setting K=V`` adds
+a setting. The abuse limits stay on, with limits no bench can reach, so their cost counts.
+
 Cold start: ``make bench-cold-start`` (tests/benchmarks/bench_cold_start.py); the import
 times below are kept for comparison with older runs.
 """
@@ -92,11 +98,12 @@ def intake_requests(url: str, secret: str, count: int, threads: int) -> float:
 
 
 def dedicated_intake(stack: LocalStack, log_dir: Path, project: str | None = None,
-                     source: Path = ROOT / "functions" / "main.py") -> tuple[Process, str]:
+                     source: Path = ROOT / "functions" / "main.py", tree: Path | None = None) -> tuple[Process, str]:
     """``intake`` of ``source``, served by its own functions-framework process (production's
-    shape); in ``project`` (whose topic then has no subscriber) when given."""
+    shape); in ``project`` (whose topic then has no subscriber) when given; with ``shared``
+    imported from ``tree`` (another checkout) when given."""
     port = free_port()
-    env = stack.env
+    env = {**stack.env, "PYTHONPATH": str(tree)} if tree else stack.env
     if project:
         import google.cloud.pubsub_v1 as pubsub_v1
         publisher = pubsub_v1.PublisherClient()
@@ -106,7 +113,8 @@ def dedicated_intake(stack: LocalStack, log_dir: Path, project: str | None = Non
         env = {**env, "SIGAP_PROJECT_ID": project, "GOOGLE_CLOUD_PROJECT": project}
     command = [str(Path(sys.executable).parent / "functions-framework"), "--target", "intake",
                "--source", str(source), "--host", "127.0.0.1", "--port", str(port)]
-    process = Process(f"intake-{project or 'dedicated'}-{source.stem}", command, env, log_dir)
+    name = f"intake-{project or 'dedicated'}-{source.stem}" + ("-before" if tree else "")
+    process = Process(name, command, env, log_dir)
     wait_until(lambda: port_open(port), "dedicated intake", process, 60)
     return process, f"http://127.0.0.1:{port}"
 
@@ -128,23 +136,44 @@ def main() -> None:
     parser.add_argument("--threads", type=int, default=8)
     parser.add_argument("--rounds", type=int, default=3)
     parser.add_argument("--warmup", type=int, default=2000, help="raw writes first (and a fifth as many intakes)")
+    parser.add_argument("--modes", default="gateway,dedicated,alone,minimal",
+                        help="which intake paths to measure, comma-separated (a loaded machine: alone,minimal)")
+    parser.add_argument("--before", metavar="REF",
+                        help="also measure intake alone as of this git commit (mode `before`, a worktree)")
+    parser.add_argument("--setting", action="append", default=[], metavar="SIGAP_X=V",
+                        help="an extra setting for every function (e.g. SIGAP_LIMIT_ADDRESS_PER_MINUTE=0)")
     args = parser.parse_args()
+    modes = [mode for mode in args.modes.split(",") if mode] + (["before"] if args.before else [])
     secret = "whsec_" + base64.b64encode(secrets.token_bytes(24)).decode()
-    settings = {"SIGAP_INTAKE_SECRETS": json.dumps({"demo": secret}), "SIGAP_ADMIN_TOKEN": secrets.token_urlsafe(24)}
+    settings = {"SIGAP_INTAKE_SECRETS": json.dumps({"demo": secret}), "SIGAP_ADMIN_TOKEN": secrets.token_urlsafe(24),
+                # one bench client sends thousands a minute from one address and source: the
+                # limits must not refuse it, but they are still counted (their cost is measured)
+                "SIGAP_LIMIT_ADDRESS_PER_MINUTE": "1000000", "SIGAP_LIMIT_SOURCE_PER_MINUTE": "1000000",
+                **dict(item.split("=", 1) for item in args.setting)}
     log_dir = Path(tempfile.mkdtemp(prefix="sigap-bench-"))
     stack = LocalStack(project=PROJECT, firestore_port=free_port(), pubsub_port=free_port(),
                        gateway_port=free_port(), settings=settings, log_dir=log_dir, scheduler=False)
     stack.start()
     os.environ.update(FIRESTORE_EMULATOR_HOST=stack.firestore_host, PUBSUB_EMULATOR_HOST=stack.pubsub_host)
     raw: list[float] = []
-    intake: dict[str, list[float]] = {"gateway": [], "dedicated": [], "alone": [], "minimal": []}
+    intake: dict[str, list[float]] = {mode: [] for mode in modes}
     try:
         dedicated, dedicated_url = dedicated_intake(stack, log_dir)
         alone, alone_url = dedicated_intake(stack, log_dir, project=f"{PROJECT}-alone")
         minimal, minimal_url = dedicated_intake(stack, log_dir, project=f"{PROJECT}-alone",
                                                 source=ROOT / "tests" / "benchmarks" / "minimal_intake.py")
-        urls = {"gateway": f"{stack.gateway_url}/intake", "dedicated": dedicated_url, "alone": alone_url,
-                "minimal": minimal_url}
+        processes = [dedicated, alone, minimal]
+        before_url = ""
+        if args.before:
+            tree = log_dir / "before"
+            subprocess.run(["git", "worktree", "add", "--detach", str(tree), args.before], cwd=ROOT, check=True,
+                           capture_output=True)
+            before, before_url = dedicated_intake(stack, log_dir, project=f"{PROJECT}-alone",
+                                                  source=tree / "functions" / "main.py", tree=tree)
+            processes.append(before)
+        urls = {mode: url for mode, url in {"gateway": f"{stack.gateway_url}/intake", "dedicated": dedicated_url,
+                                            "alone": alone_url, "minimal": minimal_url,
+                                            "before": before_url}.items() if mode in modes}
         # The emulator's JIT keeps speeding the raw path up for its first thousands of writes
         # (seen here: 95/s rising to 380/s within one run): warm every path up first.
         transactional_writes(args.warmup, args.threads)
@@ -155,10 +184,13 @@ def main() -> None:
                 raw.append(transactional_writes(args.requests, args.threads))
                 intake[mode].append(intake_requests(url, secret, args.requests, args.threads))
         raw.append(transactional_writes(args.requests, args.threads))
-        for process in (dedicated, alone, minimal):
+        for process in processes:
             process.stop()
     finally:
         stack.stop()
+        if args.before:
+            subprocess.run(["git", "worktree", "remove", "--force", str(log_dir / "before")], cwd=ROOT,
+                           capture_output=True)
     baseline = statistics.mean(raw)
     framework = import_seconds("import functions_framework")
     functions = import_seconds("import runpy; runpy.run_path('functions/main.py')")
@@ -170,8 +202,9 @@ def main() -> None:
         **{f"intake_{mode}_runs_per_s": [round(r, 1) for r in runs] for mode, runs in intake.items()},
         **{f"intake_{mode}_to_raw_write_ratio": round(statistics.mean(runs) / baseline, 2)
            for mode, runs in intake.items()},
-        "intake_alone_to_minimal_ratio": round(statistics.mean(intake["alone"])
-                                               / statistics.mean(intake["minimal"]), 2),
+        **({"intake_alone_to_minimal_ratio": round(statistics.mean(intake["alone"])
+                                                   / statistics.mean(intake["minimal"]), 2)}
+           if {"alone", "minimal"} <= set(modes) else {}),
         "import_functions_framework_s": round(framework, 3),
         "import_functions_main_s": round(functions, 3),
         "import_ratio_to_bare_framework": round(functions / framework, 2),
