@@ -2,13 +2,26 @@
 
 Pure and deterministic. ``route`` takes the complaint's title, description,
 optional category code and location, and returns a ``RoutingDecision`` saying
-which unit gets the case, under which rule and why. A complaint the rules
-cannot place with confidence goes to the catalog's triage unit.
+which unit gets the case, under which rule and why, with the next three
+candidate categories and their scores. A complaint the rules cannot place with
+confidence goes to the catalog's triage unit.
 
-An explicit known category wins; otherwise the category is inferred from the
-weighted terms of ``routing.yaml`` (the title counts ``title_weight`` times;
-each term once per field; longest term first, within a clause; a term right
-after "depan"/"dekat" names a landmark and counts ``landmark_factor``).
+Reading order, every step configured in ``routing.yaml`` (see docs/routing.md):
+1. spellings are normalised ("uwuh" -> "sampah") and politeness and greeting
+   formulas removed ("mohon izin", "tabik pun"): they never count as words;
+2. an explicit known category wins;
+3. an authority rule whose phrases all occur decides (cause over symptom: a road
+   sunk by a burst PDAM main is the water utility's);
+4. otherwise categories are scored from weighted terms (the title counts
+   ``title_weight`` times; each term once per field; longest term first, within a
+   clause; phrase senses take their words from shorter terms; a term right after
+   "depan"/"dekat" names a landmark and counts ``landmark_factor``; a place term
+   such as "puskesmas" counts ``place_term_factor`` when another category has the
+   problem's words; the words after "yang paling mendesak"/"utamanya" count
+   ``main_issue_weight`` more);
+5. with a model learned from coordinators' corrections, the model breaks a tie
+   between the rules' top candidates or catches a complaint the rules found no
+   term for, when it is sure enough; the decision says which decided.
 Categories whose default unit is ``@kelurahan`` go to the kelurahan resolved
 from the location or the text.
 """
@@ -16,15 +29,20 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass, replace
+from typing import TYPE_CHECKING
 
 from shared.domain.catalog import Catalog
 from shared.domain.routing.places import PlaceMatch, PlaceSpan, resolve_kelurahan, scan_places
-from shared.domain.routing.rules import RoutingRules, build_routing_rules
-from shared.domain.routing.text import stem, words
+from shared.domain.routing.rules import AuthorityRule, RoutingRules, build_routing_rules
+from shared.domain.routing.text import CLAUSE_BREAK, stem, words
 
-__all__ = ["Location", "RoutingDecision", "RoutingRules", "build_routing_rules", "route"]
+if TYPE_CHECKING:
+    from shared.domain.routing.learning import LearnedModel
+
+__all__ = ["Location", "RoutingDecision", "RoutingRules", "build_routing_rules", "content_stems", "route"]
 
 ASSIGNED, TRIAGE = "assigned", "triage"
+RULES, MODEL = "rules", "model"
 
 
 @dataclass(frozen=True)
@@ -41,14 +59,53 @@ class RoutingDecision:
     status: str  # "assigned" or "triage"
     unit_id: str  # the unit with authority; the catalog's triage unit for "triage"
     category: str | None  # the category decided, None when unknown
-    rule: str  # explicit-category, inferred-category, location, triage-no-match, triage-ambiguous, triage-no-location
+    rule: str  # explicit-category, inferred-category, authority-rule, learned-model, location,
+    #            triage-no-match, triage-ambiguous, triage-no-location
     reason: str  # one sentence saying why
     confidence: float  # 0..1: how sure the rules are of the unit (category x kelurahan); 1 for explicit
     matched_terms: tuple[str, ...] = ()
     kelurahan_id: str | None = None  # the kelurahan resolved from the location or text, if any
+    alternatives: tuple[tuple[str, float], ...] = ()  # the next three categories (code, score), best first
+    decided_by: str = RULES  # "rules" or "model" (learned from corrections)
 
 
 Scores = dict[str, tuple[float, list[str]]]  # category -> (score, matched term labels)
+Field = tuple[float, Sequence[tuple[str, float]]]  # weight, the field's content (stem, factor)
+
+
+def _prepared(rules: RoutingRules, text: str) -> list[str]:
+    """The words of one field, spelling normalised, formulas removed (a removed formula ends a clause)."""
+    result: list[str] = []
+    for word in words(text or "", True):
+        result.extend(rules.spellings.get(word, (word,)))
+    if not rules.formulas:
+        return result
+    kept: list[str] = []
+    index = rules.formula_index
+    i = 0
+    while i < len(result):
+        formula = next((f for f in index.get(result[i], ()) if tuple(result[i:i + len(f)]) == f), None)
+        if formula is None:
+            kept.append(result[i])
+            i += 1
+        else:
+            kept.append(CLAUSE_BREAK)
+            i += len(formula)
+    return kept
+
+
+def _main_issue(rules: RoutingRules, text_words: Sequence[str]) -> tuple[tuple[str, ...], list[str]]:
+    """The marker and the words the complainant names as the main problem: after it, to the clause's end."""
+    index = rules.marker_index
+    for i, word in enumerate(text_words):
+        marker = next((m for m in index.get(word, ()) if tuple(text_words[i:i + len(m)]) == m), None)
+        if marker is None:
+            continue
+        rest = list(text_words[i + len(marker):])
+        while rest and rest[0] == CLAUSE_BREAK:
+            rest.pop(0)
+        return marker, rest[:rest.index(CLAUSE_BREAK)] if CLAUSE_BREAK in rest else rest
+    return (), []
 
 
 def _content(rules: RoutingRules, text_words: Sequence[str], spans: Sequence[PlaceSpan]) -> list[tuple[str, float]]:
@@ -63,6 +120,17 @@ def _content(rules: RoutingRules, text_words: Sequence[str], spans: Sequence[Pla
         content.append((root, rules.landmark_factor if after_landmark else 1.0))
         after_landmark = root in rules.landmark_words
     return content
+
+
+def content_stems(rules: RoutingRules, title: str, description: str) -> list[str]:
+    """The stems routing reads in a complaint (formulas, skip words and kelurahan names left out):
+    what the model learned from corrections counts."""
+    stems: list[str] = []
+    for text in (title, description):
+        text_words = _prepared(rules, text)
+        stems += [root for root, _ in _content(rules, text_words, scan_places(rules, text_words))
+                  if root != CLAUSE_BREAK]
+    return stems
 
 
 def _field_terms(rules: RoutingRules, content: Sequence[tuple[str, float]]) -> dict[tuple[str, ...], float]:
@@ -82,15 +150,35 @@ def _field_terms(rules: RoutingRules, content: Sequence[tuple[str, float]]) -> d
     return found
 
 
-def _scores(rules: RoutingRules, fields: Sequence[tuple[float, Sequence[str], Sequence[PlaceSpan]]]) -> Scores:
-    scores: Scores = {}
-    for field_weight, text_words, spans in fields:
-        for key, factor in _field_terms(rules, _content(rules, text_words, spans)).items():
+def _scores(rules: RoutingRules, fields: Sequence[Field]) -> Scores:
+    problem: dict[str, float] = {}
+    place: dict[str, float] = {}
+    labels: dict[str, list[str]] = {}
+    for field_weight, content in fields:
+        for key, factor in _field_terms(rules, content).items():
             for term in rules.lexicon[key]:
-                total, labels = scores.get(term.category, (0.0, []))
-                labels = labels if term.label in labels else labels + [term.label]
-                scores[term.category] = (total + field_weight * factor * term.weight, labels)
+                if term.category is None:  # a sense that only takes its words away
+                    continue
+                bucket = place if term.place else problem
+                bucket[term.category] = bucket.get(term.category, 0.0) + field_weight * factor * term.weight
+                found = labels.setdefault(term.category, [])
+                if term.label not in found:
+                    found.append(term.label)
+    scores: Scores = {}
+    for code, found in labels.items():
+        own, at = problem.get(code, 0.0), place.get(code, 0.0)
+        if own == 0.0 and any(score >= rules.min_score for other, score in problem.items() if other != code):
+            at *= rules.place_term_factor  # "jalan ke puskesmas rusak": the puskesmas only says where
+        scores[code] = (own + at, found)
     return scores
+
+
+def _ranked(scores: Scores) -> list[tuple[str, tuple[float, list[str]]]]:
+    return sorted(scores.items(), key=lambda item: (-item[1][0], item[0]))
+
+
+def _alternatives(scores: Scores, decided: str | None) -> tuple[tuple[str, float], ...]:
+    return tuple((code, round(score, 2)) for code, (score, _) in _ranked(scores) if code != decided)[:3]
 
 
 def _decision(status: str, unit_id: str, category: str | None, rule: str, reason: str,
@@ -99,11 +187,11 @@ def _decision(status: str, unit_id: str, category: str | None, rule: str, reason
                            place.unit_id if place else None)
 
 
-def _infer(catalog: Catalog, rules: RoutingRules, scores: Scores,
-           place: PlaceMatch | None) -> RoutingDecision | tuple[str, str, float, list[str]]:
+def _infer(catalog: Catalog, rules: RoutingRules, scores: Scores, place: PlaceMatch | None,
+           main_named: bool = False) -> RoutingDecision | tuple[str, str, float, list[str]]:
     """The inferred (category, reason, confidence, terms), or a triage decision."""
     triage = catalog.triage_unit
-    ranked = sorted(scores.items(), key=lambda item: (-item[1][0], item[0]))
+    ranked = _ranked(scores)
     if not ranked:
         return _decision(TRIAGE, triage, None, "triage-no-match", "no routing term found in the title or description",
                          0.0, place=place)
@@ -116,6 +204,11 @@ def _infer(catalog: Catalog, rules: RoutingRules, scores: Scores,
         reason = (f"best category '{best}' scored only {score:.1f} from {quoted}, "
                   f"below the minimum {rules.min_score:.1f}")
         return _decision(TRIAGE, triage, None, "triage-no-match", reason, confidence, terms, place)
+    strong = [code for code, (value, _) in ranked if value >= max(rules.min_score, score / 2)]
+    if rules.several_problems and not main_named and len(strong) >= rules.several_problems:
+        reason = (f"several problems and none named as the main one: {', '.join(strong)} "
+                  f"each score at least half the best")
+        return _decision(TRIAGE, triage, None, "triage-ambiguous", reason, confidence, terms, place)
     if score - second < rules.min_margin:
         reason = (f"category '{best}' (score {score:.1f} from {quoted}) is too close to {versus}, "
                   f"margin below {rules.min_margin:.1f}")
@@ -140,11 +233,55 @@ def _assign(catalog: Catalog, code: str, rule: str, reason: str, confidence: flo
                      confidence * place.score / 100, terms, place)
 
 
+def _occurs(phrase: Sequence[str], stems: Sequence[str], starts: dict[str, list[int]]) -> bool:
+    n = len(phrase)
+    return any(tuple(stems[i:i + n]) == tuple(phrase) for i in starts.get(phrase[0], ()))
+
+
+def _authority(rules: RoutingRules, fields: Sequence[Field]) -> AuthorityRule | None:
+    if not rules.authority_rules:
+        return None
+    stems: list[str] = []
+    for _, content in fields:
+        stems += [root for root, _ in content] + [CLAUSE_BREAK]
+    starts: dict[str, list[int]] = {}
+    for i, root in enumerate(stems):
+        starts.setdefault(root, []).append(i)
+    for rule in rules.authority_rules:
+        if all(any(_occurs(p, stems, starts) for p in group) for group in rule.all) and \
+                not any(_occurs(p, stems, starts) for p in rule.none):
+            return rule
+    return None
+
+
+def _learned(catalog: Catalog, rules: RoutingRules, model: LearnedModel, stems: Sequence[str],
+             rules_said: RoutingDecision, scores: Scores) -> tuple[str, str, float] | None:
+    """The model's (category, reason, probability) when it may decide this triage case."""
+    ranked = model.predict(stems)
+    if not ranked:
+        return None
+    best, probability = ranked[0]
+    if probability < rules.learning.min_probability or best not in catalog.categories:
+        return None
+    if rules_said.rule == "triage-ambiguous":
+        candidates = [code for code, _ in _ranked(scores)[:3]]
+        if best not in candidates:
+            return None
+        how = f"breaks the rules' tie between {', '.join(candidates)}"
+    elif rules_said.rule == "triage-no-match":
+        how = "catches what the rules found no term for"
+    else:
+        return None
+    return best, (f"category '{best}' from the model learned from {model.examples} corrections "
+                  f"(p={probability:.2f}); it {how}"), probability
+
+
 def route(catalog: Catalog, rules: RoutingRules, *, title: str, description: str,
-          category: str | None = None, location: Location | None = None) -> RoutingDecision:
+          category: str | None = None, location: Location | None = None,
+          model: LearnedModel | None = None) -> RoutingDecision:
     """Decide the unit with authority over one complaint (see the module docstring)."""
     location = location or Location()
-    title_words, description_words = words(title or "", True), words(description or "", True)
+    title_words, description_words = _prepared(rules, title), _prepared(rules, description)
     title_spans, description_spans = scan_places(rules, title_words), scan_places(rules, description_words)
     place = resolve_kelurahan(rules, location.kelurahan, location.address,
                               [("title", title_words, title_spans),
@@ -152,11 +289,31 @@ def route(catalog: Catalog, rules: RoutingRules, *, title: str, description: str
     if category is not None and category in catalog.categories:
         return _assign(catalog, category, "explicit-category", f"category '{category}' given with the complaint",
                        1.0, (), place)
-    scores = _scores(rules, [(rules.title_weight, title_words, title_spans),
-                             (1.0, description_words, description_spans)])
-    inferred = _infer(catalog, rules, scores, place)
+    main_marker, main_words = _main_issue(rules, description_words)
+    if not main_words:
+        main_marker, main_words = _main_issue(rules, title_words)
+    fields: list[Field] = [(rules.title_weight, _content(rules, title_words, title_spans)),
+                           (1.0, _content(rules, description_words, description_spans))]
+    if main_words:
+        fields.append((rules.main_issue_weight, _content(rules, main_words, scan_places(rules, main_words))))
+    scores = _scores(rules, fields)
     note = f"unknown category '{category}' ignored; " if category is not None else ""
+    authority = _authority(rules, fields)
+    if authority is not None:
+        reason = f"{note}authority rule '{authority.name}': {authority.reason}"
+        decided = _assign(catalog, authority.category, "authority-rule", reason, 0.8, (), place)
+        return replace(decided, alternatives=_alternatives(scores, authority.category))
+    inferred = _infer(catalog, rules, scores, place, bool(main_words))
     if isinstance(inferred, RoutingDecision):
-        return replace(inferred, reason=note + inferred.reason)
+        stems = [root for _, content in fields[:2] for root, _ in content if root != CLAUSE_BREAK]
+        learned = None if model is None else _learned(catalog, rules, model, stems, inferred, scores)
+        if learned is not None:
+            code, reason, probability = learned
+            decided = _assign(catalog, code, "learned-model", note + reason, probability, (), place)
+            return replace(decided, alternatives=_alternatives(scores, code), decided_by=MODEL)
+        return replace(inferred, reason=note + inferred.reason, alternatives=_alternatives(scores, None))
     code, reason, confidence, terms = inferred
-    return _assign(catalog, code, "inferred-category", note + reason, confidence, terms, place)
+    if main_words:
+        reason += f"; the main issue was named ('{' '.join(main_marker)}')"
+    decided = _assign(catalog, code, "inferred-category", note + reason, confidence, terms, place)
+    return replace(decided, alternatives=_alternatives(scores, code))
