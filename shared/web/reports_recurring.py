@@ -1,0 +1,115 @@
+"""``GET /reports/dashboard/berulang``: recurring problems over the year (issue 15), one page
+in Bahasa Indonesia, readable on a phone, no script: per kelurahan its top problems with
+their count per week and their trend, and the clusters of similar complaints that came
+back after one of them had been resolved (a root cause not fixed).
+
+From the aggregates (shared/domain/reports/aggregates.py ``recurring``) once the backfill
+has completed; before that (or with ``?exact=1``) the same function runs over the case
+facts of a rescan, turned into the same documents in memory. ``from``/``to`` as on the
+dashboard; the default is the last 52 weeks. Same access as the dashboard (admin token or
+a browser session: shared/web/reports.py). No text of a secret report: it never joins a
+cluster, so its title is never shown."""
+from __future__ import annotations
+
+from collections.abc import Mapping
+from datetime import timedelta
+from html import escape
+from typing import Any
+
+from flask import Request, Response
+
+from shared import logs
+from shared.domain.reports.aggregates import EMPTY, apply_changes, changes, contribution, recurring, weeks_of
+from shared.domain.reports.figures import Period
+from shared.web.auth import BEARER, SESSION
+from shared.web.contract import Operation, Reply, errors
+from shared.web.report_models import PeriodQuery
+from shared.web.responses import html_response
+
+DEFAULT_DAYS = 364
+_HTML = {"type": "string", "contentMediaType": "text/html"}
+_CSS = ("*{box-sizing:border-box}body{font-family:system-ui,sans-serif;margin:0;color:#222;background:#f5f7f9}"
+        "header{background:#1f6fb2;color:#fff;padding:.6rem 1rem}header a{color:#fff;margin-right:1rem}"
+        "main{max-width:760px;margin:0 auto;padding:1rem}h1{font-size:21px}h2{font-size:18px;margin-top:28px;"
+        "border-bottom:2px solid #1f6fb2}p.help{color:#555;font-size:14px}"
+        ".item{background:#fff;border:1px solid #ddd;border-radius:6px;padding:8px 10px;margin:8px 0}"
+        ".item b{overflow-wrap:anywhere}.weeks{display:flex;align-items:flex-end;gap:1px;height:28px;margin-top:4px}"
+        ".weeks span{flex:1;background:#1f6fb2;min-height:1px}.up{color:#b00020}.down{color:#2e8b57}"
+        "form{display:flex;flex-wrap:wrap;gap:.5rem;align-items:end;margin:.6rem 0}"
+        "form input,form button{font-size:1rem;padding:.35rem}")
+
+OPERATION = Operation(
+    "Recurring problems over the year (BI): top problems per kelurahan with their trend, clusters that came back",
+    query=PeriodQuery, security=((BEARER,), (SESSION,)),
+    replies={200: Reply("the page", None, media="text/html", schema=_HTML), **errors(401, 422)})
+
+
+def handle(request: Request, app: Any) -> Response:
+    from shared.web.reports import _period  # the dashboard's period rules (shared/web/reports.py)
+    args: Mapping[str, str] = request.args
+    cal = app.escalation.rules.calendar
+    if not args.get("from") and not args.get("to"):
+        today = cal.local_date(app.clock.now())
+        args = {**args, "from": (today - timedelta(days=DEFAULT_DAYS - 1)).isoformat(), "to": today.isoformat()}
+    period = _period(args, app.clock.now(), cal)
+    if isinstance(period, Response):
+        return period
+    found = _recurring(request, app, period)
+    logs.info("recurring problems built", places=len(found["kelurahan"]), returning=len(found["returning"]))
+    return html_response(render(found, app.catalog, period_args={"from": args["from"], "to": args["to"]}))
+
+
+def _recurring(request: Request, app: Any, period: Period) -> dict[str, Any]:
+    cal, policy = app.escalation.rules.calendar, app.escalation.rules.policy
+    store = None if request.args.get("exact") == "1" else getattr(app, "aggregate_store", None)
+    if store is not None and store.ready():
+        return recurring(store.unit_documents(*weeks_of(period, cal)), period, cal)
+    docs: dict[str, dict[str, Any]] = {}
+    for facts in app.report_source.facts(period, app.clock.now()):  # the same documents, built in memory
+        apply_changes(docs, *changes(EMPTY, contribution(facts, policy, cal)))
+    return recurring([d for d in docs.values() if d.get("kind") == "u"], period, cal)
+
+
+def _category(catalog: Any, code: str) -> str:
+    category = getattr(catalog, "categories", {}).get(code)
+    return getattr(category, "name", None) or code
+
+
+def _bars(weeks: Mapping[str, int]) -> str:
+    top = max(weeks.values(), default=0) or 1
+    return "<div class='weeks' aria-hidden='true'>" + "".join(
+        f"<span style='height:{max(4, round(100 * n / top))}%' title='{escape(w)}: {n}'></span>"
+        for w, n in sorted(weeks.items())) + "</div>"
+
+
+def _trend(n: int) -> str:
+    if n > 0:
+        return f"<span class='up'>naik {n}</span>"
+    return f"<span class='down'>turun {-n}</span>" if n < 0 else "tetap"
+
+
+def render(found: Mapping[str, Any], catalog: Any, *, period_args: Mapping[str, str]) -> str:
+    places = "".join(
+        f"<div class='item'><b>{escape(p['kelurahan'])}</b>: <span data-figure='received'>{p['received']}</span> "
+        "laporan" + "".join(
+            f"<div>{escape(_category(catalog, x['category']))}: {x['count']} laporan, tren {_trend(x['trend'])}"
+            f"{_bars(x['weeks'])}</div>" for x in p["problems"]) + "</div>"
+        for p in found["kelurahan"][:30]) or "<p class='help'>Tidak ada laporan pada periode ini.</p>"
+    returning = "".join(
+        f"<div class='item'><b>{escape(c['title'])}</b><br>{escape(_category(catalog, c['category']))}, "
+        f"{escape(c['kelurahan'])}: {c['size']} laporan, <span data-figure='returned'>{c['returned']}</span> "
+        f"muncul lagi setelah ada yang diselesaikan; {c['open']} masih terbuka</div>"
+        for c in found["returning"][:30]) or "<p class='help'>Tidak ada masalah yang muncul kembali.</p>"
+    form = (f"<form method='get' action='berulang'><label>Dari<br><input type='date' name='from' "
+            f"value='{escape(period_args['from'])}'></label><label>Sampai<br><input type='date' name='to' "
+            f"value='{escape(period_args['to'])}'></label><button type='submit'>Tampilkan</button></form>")
+    return ("<!DOCTYPE html><html lang='id'><head><meta charset='utf-8'>"
+            "<meta name='viewport' content='width=device-width, initial-scale=1'>"
+            f"<title>Masalah berulang</title><style>{_CSS}</style></head><body>"
+            "<header><a href='../dashboard'>Dasbor</a><a href='berulang'>Masalah berulang</a></header><main>"
+            "<h1>Masalah berulang</h1>"
+            f"<p class='help'>Periode {escape(period_args['from'])} sampai {escape(period_args['to'])}.</p>{form}"
+            "<h2>Muncul lagi setelah diselesaikan</h2><p class='help'>Laporan serupa (kategori, kelurahan dan judul "
+            "mirip) yang datang lagi setelah laporan sebelumnya diselesaikan: akar masalahnya belum teratasi.</p>"
+            f"{returning}<h2>Masalah utama per kelurahan</h2><p class='help'>Tren: laporan paruh kedua periode "
+            f"dikurangi paruh pertama; batang: laporan per minggu.</p>{places}</main></body></html>")
