@@ -1,21 +1,31 @@
 """Channels that reach people: e-mail over SMTP, a Telegram Bot API compatible
-sender (base URL configurable, so it can point at a local stand-in), and a generic
-JSON webhook. ``NotificationSender`` is the delivery engine's Sender for the channels:
+sender with inline buttons (base URL configurable, so it can point at a local
+stand-in), WhatsApp Business Cloud API template messages (shared/adapters/whatsapp.py),
+and a generic JSON webhook. ``NotificationSender`` is the delivery engine's Sender for the channels:
 one ``send`` per message, an Outcome and never an exception."""
 from __future__ import annotations
 
 import smtplib
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from email.message import EmailMessage
+from typing import Any
 
-import requests
-
-from shared.delivery.policy import parse_retry_after
+from shared.adapters.telegram import TelegramClient
+from shared.adapters.whatsapp import WhatsAppClient
 from shared.delivery.state import Delivery, Outcome
 from shared.domain.integrations.notifications import Channel
 from shared.domain.integrations.webhooks import webhook_body
 from shared.ports.delivery import SignedPoster
+
+
+def keyboard(buttons: Sequence[Mapping[str, Any]]) -> list[list[dict[str, Any]]]:
+    """The inline keyboard of a stored message: its buttons (each naming its ``row``) in rows."""
+    rows: dict[int, list[dict[str, Any]]] = {}
+    for button in buttons:
+        rows.setdefault(int(button.get("row", 0)), []).append({k: v for k, v in button.items() if k != "row"})
+    return [rows[i] for i in sorted(rows)]
 
 
 @dataclass(frozen=True)
@@ -30,15 +40,16 @@ class SmtpSettings:
 
 class NotificationSender:
     def __init__(self, *, smtp: SmtpSettings | None, telegram_base: str, telegram_token: str | None,
-                 webhook_sender: SignedPoster, timeout: tuple[float, float] = (3.0, 10.0)):
-        self._smtp, self._telegram_base, self._telegram_token = smtp, telegram_base.rstrip("/"), telegram_token
-        self._webhooks, self._timeout = webhook_sender, timeout
-        self._session = requests.Session()
+                 webhook_sender: SignedPoster, whatsapp: WhatsAppClient | None = None,
+                 timeout: tuple[float, float] = (3.0, 10.0)):
+        self._smtp, self._webhooks, self._whatsapp, self._timeout = smtp, webhook_sender, whatsapp, timeout
+        self._telegram = TelegramClient(base_url=telegram_base, token=telegram_token, timeout=timeout) \
+            if telegram_token else None
 
     def channels(self) -> frozenset[str]:
         """The channels configured here; messages for the others are not planned at all."""
         return frozenset({"webhook"} | ({"email"} if self._smtp else set())
-                         | ({"telegram"} if self._telegram_token else set()))
+                         | ({"telegram"} if self._telegram else set()) | ({"whatsapp"} if self._whatsapp else set()))
 
     def send(self, destination: Channel, delivery: Delivery, at: datetime) -> Outcome:
         """One message through its channel; ``delivery.event_id`` is the message id on every retry."""
@@ -47,7 +58,16 @@ class NotificationSender:
         if destination.name == "email":
             return self._email(data["address"], data["subject"], data["text"], message_id)
         if destination.name == "telegram":
-            return self._telegram(data["address"], data["text"], at)
+            if self._telegram is None:
+                return Outcome(None, "Telegram is not configured (SIGAP_TELEGRAM_BOT_TOKEN)")
+            return self._telegram.send_message(data["address"], data["text"], at, keyboard(data.get("buttons") or ()))
+        if destination.name == "whatsapp":
+            if self._whatsapp is None:
+                return Outcome(None, "WhatsApp is not configured (SIGAP_WHATSAPP_TOKEN, _PHONE_NUMBER_ID)")
+            if not data.get("template"):
+                return Outcome(None, "no WhatsApp template for this message", transient=False)
+            return self._whatsapp.send_template(data["address"], data["template"], data.get("template_params") or (),
+                                                at)
         if destination.name == "webhook":
             payload = {"type": body["type"], "timestamp": body["timestamp"],
                        "data": {k: v for k, v in data.items() if k != "address"}}
@@ -71,22 +91,3 @@ class NotificationSender:
         except (OSError, smtplib.SMTPException) as exc:
             return Outcome(None, type(exc).__name__)
         return Outcome(250)
-
-    def _telegram(self, chat_id: str, text: str, at: datetime) -> Outcome:
-        if not self._telegram_token:
-            return Outcome(None, "Telegram is not configured (SIGAP_TELEGRAM_BOT_TOKEN)")
-        try:
-            response = self._session.post(f"{self._telegram_base}/bot{self._telegram_token}/sendMessage",
-                                          json={"chat_id": chat_id, "text": text}, timeout=self._timeout)
-        except requests.RequestException as exc:
-            return Outcome(None, type(exc).__name__)
-        retry_after = None
-        if response.status_code == 429:  # the Bot API says how long in its JSON, and maybe in the header
-            retry_after = parse_retry_after(response.headers.get("Retry-After"), at)
-            if retry_after is None:
-                try:
-                    retry_after = parse_retry_after(response.json().get("parameters", {}).get("retry_after"), at)
-                except (ValueError, TypeError, AttributeError):
-                    retry_after = None
-        ok = 200 <= response.status_code < 300
-        return Outcome(response.status_code, None if ok else f"HTTP {response.status_code}", retry_after)

@@ -10,6 +10,8 @@ from datetime import datetime, timedelta
 
 from flask import Response
 
+from shared.web.responses import html_response
+
 COOKIE = "sigap_dasbor"
 LIFETIME = timedelta(hours=8)  # one working day
 
@@ -29,19 +31,28 @@ def session_valid(value: str | None, token: str, now: datetime) -> bool:
         expires = int(expires_text)
     except ValueError:
         return False
+    if not signature.isascii():  # a cookie is bytes the browser chose: compare_digest takes ASCII text only
+        return False
     return expires > now.timestamp() and hmac.compare_digest(signature, _sign(token, expires))
 
 
-def login_form(failed: bool = False, status: int = 401) -> Response:
+def login_form(failed: bool = False, status: int = 401, root: str = "./") -> Response:
+    """The dashboard's door: personal sign-in (a one-time link) first; the admin token below."""
     note = '<p class="salah">Token tidak cocok. Coba lagi.</p>' if failed else ""
-    page = f"""<!doctype html><html lang="id"><head><meta charset="utf-8"><title>Masuk - Dasbor Sigap</title>
-<style>body{{font-family:sans-serif;max-width:26rem;margin:4rem auto}}input,button{{font-size:1rem;padding:.5rem;
-width:100%;box-sizing:border-box;margin:.3rem 0}}.salah{{color:#b00020}}</style></head><body>
-<h1>Dasbor Sigap Kota Metro</h1><p>Masukkan token admin untuk membuka dasbor kinerja SP4N-LAPOR!.</p>{note}
-<form method="post" action="login"><label for="token">Token admin</label>
+    page = f"""<!doctype html><html lang="id"><head><meta charset="utf-8">
+<meta name="viewport" content="width=device-width, initial-scale=1"><title>Masuk - Dasbor Sigap</title>
+<style>body{{font-family:system-ui,sans-serif;max-width:26rem;margin:2rem auto;padding:0 1rem}}input,button,.tombol{{
+font-size:1rem;padding:.5rem;width:100%;box-sizing:border-box;margin:.3rem 0}}.salah{{color:#b00020}}
+.tombol{{display:block;text-align:center;background:#1f6fb2;color:#fff;border-radius:4px;text-decoration:none}}
+details{{margin-top:2rem}}</style></head><body>
+<h1>Dasbor Sigap Kota Metro</h1><p>Koordinator dan pimpinan masuk dengan tautan sekali pakai yang dikirim ke
+e-mail, WhatsApp, atau Telegram yang terdaftar.</p>
+<a class="tombol" href="{root}masuk">Masuk dengan tautan</a>{note}
+<details{" open" if failed else ""}><summary>Masuk dengan token admin</summary>
+<form method="post" action="{root}login"><label for="token">Token admin</label>
 <input id="token" name="token" type="password" autocomplete="current-password" required>
-<button type="submit">Masuk</button></form></body></html>"""
-    return Response(page, status=status, mimetype="text/html")
+<button type="submit">Masuk</button></form></details></body></html>"""
+    return html_response(page, status)
 
 
 def login(given: str, token: str, now: datetime, secure: bool) -> Response:

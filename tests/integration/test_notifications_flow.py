@@ -115,6 +115,7 @@ def test_assignment_reaches_the_unit_admin_by_email_and_telegram_once(notify_sta
     mail, (telegram,) = ours[0][1].get_content(), bot.sent
     assert telegram["chat_id"] == "777001" and bot.calls == 3  # two failures, then delivered once
     for text in (mail, telegram["text"]):
-        assert f"Laporan baru {case_id}" in text and f"https://sigap.metrokota.example/cases/{case_id}" in text
-        assert "Batas tanggapan pertama" in text
-        assert "Sulastri" not in text and "petugas kebersihan" not in text
+        assert f"Laporan baru {case_id}" in text
+        assert f"https://sigap.metrokota.example/reports/kasus/{case_id}" in text  # the case page, not the API
+        assert "Tahap: tanggapan pertama, batas waktu" in text and "(laporan rahasia)" in text
+        assert "Sulastri" not in text and "petugas kebersihan" not in text and "Sampah menumpuk" not in text
