@@ -2,14 +2,25 @@
 
 Only identifiers and outcomes are logged: never a complaint's text, a reporter's
 identity or a secret. Callers pass ``fields`` explicitly; nothing is logged implicitly.
+
+One line is one JSON object, always (issue 14): each line is written whole, by one
+``os.write`` loop on the stream's file descriptor under one lock for every stream and
+thread, so concurrent requests never glue two objects onto a line. ``install()`` routes
+Python's ``logging`` (Flask's "Exception on ..." with its traceback, werkzeug, the
+Google clients; gunicorn through shared/gunicorn_logs.py) into the same writer, tracebacks
+inside the JSON object; entry points call it when they are imported.
 """
 from __future__ import annotations
 
 import contextlib
 import contextvars
 import functools
+import io
 import json
+import logging
+import os
 import sys
+import threading
 import traceback
 from collections.abc import Callable, Iterator
 from datetime import UTC, datetime
@@ -60,7 +71,31 @@ def log(severity: str, message: str, stream: TextIO | None = None, **fields: Any
     trace_id = _trace.get()
     if trace_id and _project:
         entry["logging.googleapis.com/trace"] = f"projects/{_project}/traces/{trace_id}"
-    print(json.dumps(entry, default=str, ensure_ascii=False), file=stream or sys.stdout, flush=True)
+    write_line(json.dumps(entry, default=str, ensure_ascii=False), stream or sys.stdout)
+
+
+_write_lock = threading.Lock()
+# what json.dumps(ensure_ascii=False) leaves raw but str.splitlines() breaks on: escaped
+_LINE_BREAKS = {ord(c): f"\\u{ord(c):04x}" for c in "\n\r\x0b\x0c\x1c\x1d\x1e\x85\u2028\u2029"}
+
+
+def write_line(line: str, stream: TextIO) -> None:
+    """``line`` (no newline in it: JSON escapes them) and its newline, written whole."""
+    data = (line.translate(_LINE_BREAKS) + "\n").encode("utf-8", "backslashreplace")
+    with _write_lock:
+        try:
+            fd = stream.fileno()
+        except (AttributeError, OSError, ValueError, io.UnsupportedOperation):
+            fd = -1  # a stream without a descriptor (tests' StringIO, pytest's capture): one write
+        if fd < 0:
+            stream.write(data.decode("utf-8"))
+            stream.flush()
+            return
+        stream.flush()  # anything printed before goes first
+        view = memoryview(data)
+        while view:
+            written = os.write(fd, view)
+            view = view[written:]
 
 
 def info(message: str, **fields: Any) -> None:
@@ -90,3 +125,32 @@ def reported(function: F) -> F:
                 function=function.__name__, stream=sys.stderr)
             raise
     return wrapper  # type: ignore[return-value]
+
+
+_SEVERITY = {"DEBUG": "DEBUG", "INFO": "INFO", "WARNING": "WARNING", "ERROR": "ERROR", "CRITICAL": "CRITICAL"}
+
+
+class JsonHandler(logging.Handler):
+    """A ``logging`` record as one of Sigap's JSON lines (to stderr), its traceback inside."""
+
+    def emit(self, record: logging.LogRecord) -> None:
+        try:
+            message = record.getMessage()
+            if record.exc_info:
+                message += "\n" + "".join(traceback.format_exception(*record.exc_info))
+            elif record.stack_info:
+                message += "\n" + record.stack_info
+            log(_SEVERITY.get(record.levelname, "DEFAULT"), message, stream=sys.stderr, logger=record.name)
+        except Exception:  # a broken log record must never break the request
+            self.handleError(record)
+
+
+def install() -> None:
+    """Python's logging through ``JsonHandler`` (once per process): the root logger gets it,
+    so Flask finds a handler and adds no plain-text one of its own."""
+    root = logging.getLogger()
+    if not any(isinstance(h, JsonHandler) for h in root.handlers):
+        root.addHandler(JsonHandler())
+    for name in ("flask.app", "werkzeug"):
+        logging.getLogger(name).propagate = True
+
