@@ -6,7 +6,7 @@ STAMP  := $(VENV)/.installed
 # only `make lock` needs pip-tools; it is not part of the locked environment
 PIP_TOOLS := pip-tools==7.6.2
 
-.PHONY: run test unit lint lock demo bench bench-cold-start bench-escalation bench-lapor bench-webhooks bench-reports clean
+.PHONY: run test unit lint lock demo bench bench-cold-start bench-escalation bench-lapor bench-webhooks bench-reports bench-aggregates backfill-aggregates soak clean
 
 # The environment comes from the hashed locks (pip refuses any file whose hash differs);
 # the project itself is installed editable, so `shared` and `infra` import from anywhere.
@@ -59,6 +59,15 @@ bench-webhooks: $(STAMP)  ## Fan-out of 1,000 events to 10 subscribers, one of t
 
 bench-reports: $(STAMP)  ## The reports over 100,000 cases: 4-week and 52-week periods, time and reads
 	$(PY) -m tests.benchmarks.bench_reports
+
+bench-aggregates: $(STAMP)  ## Issue 15: the year's figures from the aggregates next to the rescan, 100,000 cases
+	$(PY) -m tests.benchmarks.bench_reports_aggregates
+
+backfill-aggregates: $(STAMP)  ## Build the report aggregates from the stored cases (resumable; the running stack)
+	$(PY) -m infra.tools.backfill_aggregates
+
+soak: $(STAMP)  ## Issue 14: load and faults on a fresh local stack for MINUTES (default 10), then the checks and a table
+	$(PY) -m tests.soak.soak --minutes $(or $(MINUTES),10)
 
 clean:
 	rm -rf $(VENV) .stack .pytest_cache

@@ -11,6 +11,8 @@ import functions_framework
 from shared import bootstrap, logs
 from shared.entrypoints import event_entry, http_entry
 
+bootstrap.start()  # production only: a missing setting fails the start (shared/config.py)
+
 
 @functions_framework.http
 @http_entry
@@ -40,7 +42,15 @@ def route(event):
     case_id = event["case_id"]
     app = bootstrap.app()
     route_case(case_id, uow=app.uow, publisher=app.publisher, catalog=app.catalog, rules=app.rules,
-               clock=app.clock, escalation=app.escalation, tell_lapor=True)
+               clock=app.clock, escalation=app.escalation, tell_lapor=True, model=app.routing_model())
+
+
+@functions_framework.cloud_event
+@logs.reported
+def learn_routing(cloud_event):
+    from shared.services.routing_learning import learn
+    app = bootstrap.app()
+    learn(app.routing_learning, app.repo, catalog=app.catalog, rules=app.rules, clock=app.clock)
 
 
 @functions_framework.cloud_event
@@ -95,6 +105,13 @@ def webhooks(request):
     return webhooks_admin.handle(request, bootstrap.app())
 
 
+@functions_framework.http
+@http_entry
+def telegram_webhook(request):
+    from shared.web import telegram_webhook as telegram_web
+    return telegram_web.handle(request, bootstrap.app())
+
+
 @functions_framework.cloud_event
 @event_entry
 def dispatch_webhooks(event):
@@ -120,7 +137,8 @@ def notify(event):
     app = bootstrap.app()
     queue_notifications(event, store=app.notification_store, publisher=app.publisher, clock=app.clock,
                         catalog=app.catalog, escalation=app.escalation, repo=app.repo,
-                        link_base=app.settings.public_base_url, channels=app.notification_sender.channels())
+                        link_base=app.settings.public_base_url, channels=app.notification_sender.channels(),
+                        case_link=app.case_link, people=app.people)
 
 
 @functions_framework.cloud_event
@@ -171,3 +189,14 @@ def queue_lapor_submission(event):
     app = bootstrap.app()
     lapor_push.queue_submission(case_id, uow=app.uow, publisher=app.publisher, clock=app.clock,
                                 sources=app.settings.lapor_submit_sources)
+
+
+@functions_framework.cloud_event
+@event_entry
+def reports_ingest(event):
+    from shared.services.reports_ingest import ingest_case
+    app = bootstrap.app()
+    if event["case_id"]:  # issue 15: the report aggregates follow the case (docs/reports.md)
+        ingest_case(event["case_id"], cases=app.report_source, store=app.aggregate_store,
+                    policy=app.escalation.rules.policy, calendar=app.escalation.rules.calendar,
+                    publisher=app.publisher, clock=app.clock)

@@ -1,33 +1,20 @@
-"""Deployment plan for Google Cloud, derived from infra/topology.yaml and
-infra/firestore.indexes.json: every function (gen2, Python 3.11), its trigger,
-Cloud Scheduler jobs (Asia/Jakarta), Pub/Sub topics with dead-lettering, and the
-Firestore composite indexes. Secrets come from Secret Manager, never from here.
+"""Stages the functions' source for infra/terraform (docs/deploy.md), after checking the catalog.
 
-    python -m infra.deploy --project PROJECT [--region asia-southeast2] [--apply]
+    python -m infra.deploy [--catalog-dir DIR]     # -> build/functions, zipped by source.tf
 
-Without --apply it prints the commands (a dry run); with it, it runs them in order.
+Production itself is Terraform (infra/terraform/): this module no longer runs gcloud. It
+lays out one source folder as Cloud Functions expects it, which
+``infra/terraform/source.tf`` zips and uploads under its hash.
 """
 from __future__ import annotations
 
 import argparse
-import json
-import shlex
 import shutil
-import subprocess
 import sys
 from pathlib import Path
 
-from infra.topology import FunctionSpec, load_topology
-
 ROOT = Path(__file__).resolve().parent.parent
 BUILD = ROOT / "build" / "functions"
-SECRETS = {  # environment variable -> Secret Manager secret
-    "SIGAP_INTAKE_SECRETS": "sigap-intake-secrets",
-    "SIGAP_ADMIN_TOKEN": "sigap-admin-token",
-    "SIGAP_LAPOR_TOKEN": "sigap-lapor-token",
-}
-# called from outside; they check signatures, keys or tokens
-PUBLIC = {"intake", "open311", "cases", "units", "webhooks"}
 
 
 def stage_source() -> Path:
@@ -40,71 +27,24 @@ def stage_source() -> Path:
     return BUILD
 
 
-def check_catalog(project: str) -> None:
+def check_catalog(project: str = "sigap", catalog_dir: Path | None = None) -> None:
     """A bad catalog is never deployed: the catalog, routing rules, escalation policy and
-    calendar load here or the plan stops (CatalogError names file, entry and problem).
+    calendar load here or staging stops (CatalogError names file, entry and problem).
     The functions themselves load each part only when they first need it."""
     from shared import bootstrap
+    from shared.adapters.catalog_files import DEFAULT_CATALOG_DIR
     from shared.config import Settings
-    bootstrap.check(bootstrap.App(Settings(project_id=project)))
-
-
-def _function(spec: FunctionSpec, project: str, region: str, source: Path) -> list[list[str]]:
-    base = ["gcloud", "functions", "deploy", spec.name.replace("_", "-"), "--gen2", "--runtime=python311",
-            f"--project={project}", f"--region={region}", f"--source={source}", f"--entry-point={spec.name}",
-            f"--set-env-vars=SIGAP_PROJECT_ID={project}",
-            "--set-secrets=" + ",".join(f"{env}={secret}:latest" for env, secret in SECRETS.items())]
-    if spec.timeout_seconds:
-        base.append(f"--timeout={spec.timeout_seconds}")
-    if spec.trigger == "http":
-        access = "--allow-unauthenticated" if spec.name in PUBLIC else "--no-allow-unauthenticated"
-        return [base + ["--trigger-http", access]]
-    topics = ([spec.topic] if spec.topic else []) + list(spec.topics)
-    commands = [base + [f"--trigger-topic={topics[0]}", "--retry"]]
-    for topic in topics[1:]:  # one Eventarc trigger per further topic, onto the same service
-        commands.append(["gcloud", "eventarc", "triggers", "create", f"{spec.name.replace('_', '-')}-{topic}",
-                         f"--project={project}", f"--location={region}",
-                         f"--destination-run-service={spec.name.replace('_', '-')}",
-                         "--event-filters=type=google.cloud.pubsub.topic.v1.messagePublished",
-                         f"--transport-topic={topic}"])
-    return commands
-
-
-def plan(project: str, region: str, source: Path) -> list[list[str]]:
-    topology = load_topology()
-    dead = topology["dead_letter"]
-    commands = [["gcloud", "pubsub", "topics", "create", topic, f"--project={project}"]
-                for topic in [*topology["topics"], dead["topic"]]]
-    commands.append(["gcloud", "pubsub", "subscriptions", "create", dead["hold_subscription"],
-                     f"--topic={dead['topic']}", f"--project={project}", "--message-retention-duration=7d"])
-    for spec in topology["functions"]:
-        commands += _function(spec, project, region, source)
-        if spec.trigger == "schedule":
-            commands.append(["gcloud", "scheduler", "jobs", "create", "pubsub", f"tick-{spec.name.replace('_', '-')}",
-                             f"--project={project}", f"--location={region}", f"--schedule={spec.cron}",
-                             "--time-zone=Asia/Jakarta", f"--topic={spec.topic}",
-                             f'--message-body={json.dumps({"schedule": spec.name})}'])
-    for index in json.loads((ROOT / "infra" / "firestore.indexes.json").read_text())["indexes"]:
-        commands.append(["gcloud", "firestore", "indexes", "composite", "create", f"--project={project}",
-                         f"--collection-group={index['collectionGroup']}",
-                         f"--query-scope={index.get('queryScope', 'COLLECTION').lower().replace('_', '-')}",
-                         *[f"--field-config=field-path={f['fieldPath']},order={f['order'].lower()}"
-                           for f in index["fields"]]])
-    return commands
+    bootstrap.check(bootstrap.App(Settings(project_id=project, catalog_dir=catalog_dir or DEFAULT_CATALOG_DIR)))
 
 
 def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(prog="deploy")
-    parser.add_argument("--project", required=True)
-    parser.add_argument("--region", default="asia-southeast2")  # Jakarta
-    parser.add_argument("--apply", action="store_true")
+    parser = argparse.ArgumentParser(prog="deploy", description="Check the catalog and stage the functions' "
+                                     "source for infra/terraform (docs/deploy.md).")
+    parser.add_argument("--catalog-dir", type=Path, help="the catalog to check (default: shared/catalog/kota-metro, "
+                        "as the functions read it without SIGAP_CATALOG_DIR)")
     args = parser.parse_args(argv)
-    check_catalog(args.project)
-    source = stage_source()
-    for command in plan(args.project, args.region, source):
-        print(shlex.join(command), flush=True)
-        if args.apply:
-            subprocess.run(command, check=True)
+    check_catalog(catalog_dir=args.catalog_dir)
+    print(stage_source().relative_to(ROOT), flush=True)
     return 0
 
 

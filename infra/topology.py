@@ -1,6 +1,6 @@
-"""Reads infra/topology.yaml: Sigap's functions, their triggers and topics. The one
-reader both the local stack (``infra.local``) and the deployment (``infra.deploy``) use;
-it imports no Google client, so planning a deployment needs none."""
+"""Reads infra/topology.yaml: Sigap's functions, their triggers and topics. The
+local stack (``infra.local``) reads it here; production's Terraform (``infra/terraform``)
+reads the same file with ``yamldecode``. It imports no Google client."""
 from __future__ import annotations
 
 from dataclasses import dataclass

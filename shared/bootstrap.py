@@ -11,14 +11,15 @@ from __future__ import annotations
 import threading
 
 from shared import logs
-from shared.config import Settings
+from shared.config import ConfigError, Settings, in_production
 from shared.wiring.admin import AdminParts
 from shared.wiring.cases import CaseParts
 from shared.wiring.delivery import DeliveryParts
 from shared.wiring.lapor import LaporParts
+from shared.wiring.people import PeopleParts
 
 
-class App(CaseParts, DeliveryParts, LaporParts, AdminParts):
+class App(CaseParts, DeliveryParts, LaporParts, AdminParts, PeopleParts):
     """Everything an entry point hands to a service: settings, catalog and ports."""
 
 
@@ -34,6 +35,20 @@ def app() -> App:
             logs.configure(settings.project_id)
             _app = App(settings)
         return _app
+
+
+def start() -> None:
+    """Called when functions/main.py is imported, i.e. when an instance starts. In production
+    (``SIGAP_ENV=production``) it reads the settings now, so a function lacking one it needs
+    fails to start (the new revision never serves; the ERROR line names every setting),
+    instead of failing its first request. Elsewhere nothing is read until first use."""
+    if not in_production():
+        return
+    try:
+        app()
+    except ConfigError as exc:
+        logs.error("function cannot start: settings missing or invalid", error=str(exc))
+        raise
 
 
 def check(instance: App | None = None) -> App:

@@ -14,6 +14,7 @@ from shared.domain.api_keys import ApiKey
 from shared.domain.case import Case, CaseStatus, Entries, Reporter, TimelineEntry
 from shared.domain.events import DomainEvent
 from shared.domain.integrations.lapor import OutboxItem
+from shared.domain.limits import DEFAULT_LOCKOUT, Decision, LockoutPolicy
 from shared.domain.reports.figures import CaseFacts, Period
 from shared.ports import (
     ApiKeyStore,
@@ -28,6 +29,7 @@ from shared.ports import (
     Page,
     ReportSource,
 )
+from shared.ports.limits import Limits
 from shared.unit_of_work import Committed, IdempotencyRecord, Staged, UnitOfWork
 
 
@@ -133,6 +135,9 @@ class FakeCaseStore:
     def pending(self, created_before: datetime, limit: int) -> builtins.list[DomainEvent]:
         rows = sorted((at, ev.id, ev) for at, ev in self.outbox.values() if at < created_before)
         return [ev for _, _, ev in rows[:limit]]
+
+    def oldest_pending(self) -> datetime | None:
+        return min((at for at, _ in self.outbox.values()), default=None)
 
     def remove(self, event_id: str) -> None:
         self.outbox.pop(event_id, None)
@@ -255,6 +260,45 @@ class FakeApiKeyStore:
         return sorted(self.keys.values(), key=lambda k: k.created_at)
 
 
+class FakeLimits:
+    """Limits (shared/ports/limits.py) in memory, on a clock; ``hits`` and ``failures`` by key
+    for assertions. Construct with ``FakeLimits(clock)``; ``FakeLimits()`` uses its own FakeClock."""
+
+    def __init__(self, clock: Clock | None = None) -> None:
+        from shared.domain.limits import Failures, Window
+        self.clock = clock or FakeClock()
+        self.windows: dict[str, Window] = {}
+        self.failures: dict[str, Failures] = {}
+        self.hits: dict[str, int] = {}
+        self._lock = threading.Lock()
+
+    def _now(self) -> float:
+        return self.clock.now().timestamp()
+
+    def hit(self, key: str, *, limit: int, window_seconds: float) -> Decision:
+        from shared.domain.limits import count_hit
+        with self._lock:
+            self.hits[key] = self.hits.get(key, 0) + 1
+            self.windows[key], decision = count_hit(self.windows.get(key), self._now(), limit=limit,
+                                                    window_seconds=window_seconds)
+            return decision
+
+    def locked(self, key: str) -> Decision:
+        from shared.domain.limits import lock_state
+        with self._lock:
+            return lock_state(self.failures.get(key), self._now())
+
+    def fail(self, key: str, policy: LockoutPolicy = DEFAULT_LOCKOUT) -> Decision:
+        from shared.domain.limits import record_failure
+        with self._lock:
+            self.failures[key], decision = record_failure(self.failures.get(key), self._now(), policy)
+            return decision
+
+    def clear(self, key: str) -> None:
+        with self._lock:
+            self.failures.pop(key, None)
+
+
 # The delivery fakes (webhook and notification stores, the webhook sender) live in
 # tests/delivery_fakes.py, typed against the delivery ports; re-exported for old imports.
 from tests.delivery_fakes import FakeWebhookSender, FakeWebhookStore  # noqa: E402,F401
@@ -282,3 +326,4 @@ if TYPE_CHECKING:  # the fakes implement the ports' Protocols: drift fails mypy
     _publisher: EventPublisher = FakePublisher()
     _keys: ApiKeyStore = FakeApiKeyStore()
     _reports: ReportSource = FakeReportSource(_db)
+    _limits: Limits = FakeLimits()

@@ -3,6 +3,7 @@ import re
 from datetime import datetime
 
 from shared.domain.reports.figures import CaseFacts
+from shared.web.reports_dashboard import id_number
 
 _FIGURE = re.compile(r'<span data-figure="([^"]+)">([^<]*)</span>')
 
@@ -24,7 +25,7 @@ def mismatches(html: str, report: dict) -> list[tuple[str, str, object]]:
             for part in rest[:-1]:
                 node = node[part]
             value = node[rest[-1]] if rest else node
-        if text != ("–" if value is None else str(value)):
+        if text != id_number(value):  # the page writes numbers the Indonesian way: 100,0 and 1.234
             bad.append((key, text, value))
     return bad
 

@@ -73,7 +73,10 @@ def main() -> None:
     parser.add_argument("--host", default="127.0.0.1")
     parser.add_argument("--port", type=int, default=int(os.environ.get("SIGAP_GATEWAY_PORT", 8080)))
     args = parser.parse_args()
-    create_server(build_gateway(), debug=False).run(args.host, args.port)
+    from shared import logs
+    logs.install()  # every line of the gateway's log is one JSON object (gunicorn's too)
+    server = create_server(build_gateway(), debug=False, logger_class="shared.gunicorn_logs.GunicornLogger")
+    server.run(args.host, args.port)
 
 
 if __name__ == "__main__":

@@ -99,8 +99,12 @@ class LocalStack:
     """Emulators + topology + gateway + scheduler stand-in, on the given ports."""
 
     def __init__(self, *, project: str, firestore_port: int, pubsub_port: int, gateway_port: int,
-                 settings: Mapping[str, str], log_dir: Path, scheduler: bool = True):
+                 settings: Mapping[str, str], log_dir: Path, scheduler: bool = True,
+                 standins: bool = False, outbox_port: int | None = None, mail_port: int | None = None):
         self.project, self.settings, self.log_dir = project, dict(settings), log_dir
+        # the people channels' stand-ins (infra/local/chat_standin.py), on these ports (None: free ones)
+        self._standins, self._outbox_port, self._mail_port = standins, outbox_port, mail_port
+        self.outbox_url: str | None = None
         self.firestore_host = f"127.0.0.1:{firestore_port}"
         self.pubsub_host = f"127.0.0.1:{pubsub_port}"
         self.gateway_port = gateway_port
@@ -153,6 +157,8 @@ class LocalStack:
         with emulator_env(self.env):
             provision(self.project, self.gateway_url, self.topology)
         self._start_lapor_sandbox()
+        if self._standins:
+            self._start_chat_standin()
         gateway = self._spawn("gateway", [sys.executable, "-m", "infra.local.gateway",
                                           "--port", str(self.gateway_port)])
         wait_until(lambda: http_ok(f"{self.gateway_url}/healthz"), "gateway", gateway, 60)
@@ -184,6 +190,33 @@ class LocalStack:
         sandbox = self._spawn("lapor-sandbox", [sys.executable, "-m", "infra.lapor_sandbox", "--port", str(port),
                                                 "--reports", self.settings.get("SIGAP_LAPOR_SANDBOX_REPORTS", "300")])
         wait_until(lambda: http_ok(f"{self.lapor_url}/_sandbox/health"), "LAPOR! sandbox", sandbox, 30)
+
+    def _start_chat_standin(self) -> None:
+        """The mail catcher and the Telegram and WhatsApp stand-ins, one process, for every channel not
+        configured in the environment: ``make run`` shows what was sent at ``outbox_url`` (/_outbox)."""
+        port, mail_port = self._outbox_port or free_port(), self._mail_port or free_port()
+        for taken in (port, mail_port):
+            if port_open(taken):
+                raise StackError(f"port {taken} is already in use (SIGAP_OUTBOX_PORT, SIGAP_MAIL_PORT)")
+        base, env = f"http://127.0.0.1:{port}", self.env
+        channels = {
+            ("SIGAP_SMTP_HOST",): {"SIGAP_SMTP_HOST": "127.0.0.1", "SIGAP_SMTP_PORT": str(mail_port),
+                                   "SIGAP_SMTP_STARTTLS": "false"},
+            ("SIGAP_TELEGRAM_BOT_TOKEN",): {"SIGAP_TELEGRAM_API_BASE": base,
+                                            "SIGAP_TELEGRAM_BOT_TOKEN": "local-" + os.urandom(8).hex(),
+                                            "SIGAP_TELEGRAM_WEBHOOK_SECRET": "local_" + os.urandom(16).hex()},
+            ("SIGAP_WHATSAPP_TOKEN", "SIGAP_WHATSAPP_PHONE_NUMBER_ID"): {
+                "SIGAP_WHATSAPP_API_BASE": f"{base}/v21.0", "SIGAP_WHATSAPP_PHONE_NUMBER_ID": "100000000000001",
+                "SIGAP_WHATSAPP_TOKEN": "local-" + os.urandom(8).hex()},
+        }
+        for configured, values in channels.items():
+            if not any(env.get(key) for key in configured):
+                self.settings.update(values)
+        self.outbox_url = f"{base}/_outbox"
+        standin = self._spawn("chat-standin", [
+            sys.executable, "-m", "infra.local.chat_standin", "--port", str(port), "--smtp-port", str(mail_port),
+            "--webhook-url", f"{self.gateway_url}/telegram_webhook/"])
+        wait_until(lambda: http_ok(f"{base}/_standin/health"), "chat stand-in", standin, 30)
 
     def reset_firestore(self) -> None:
         request = urllib.request.Request(

@@ -21,9 +21,9 @@ locals {
       secrets   = ["intake-secrets"]
       settings  = []
     }
-    cases = { # GET /cases, /cases/{id}: the admin read API
+    cases = { # GET /cases, /cases/{id}: the admin read API; GET/DELETE /cases/routing-model (issue 12)
       exposure  = "admin"
-      firestore = "viewer"
+      firestore = "user" # reads, and the reset of what routing learned (routing_corrections, routing_model)
       publishes = []
       secrets   = ["admin-token"]
       settings  = []
@@ -49,12 +49,15 @@ locals {
       secrets   = ["admin-token"]
       settings  = ["SIGAP_WEBHOOK_ALLOWLIST"] # the SSRF guard at subscription
     }
-    reports = { # figures, CSV and the coordinators' dashboard with its login form
+    reports = { # figures, CSV, dashboard; people's sign-in, case page and unit inbox (docs/people.md)
       exposure  = "public"
-      firestore = "viewer"
-      publishes = []
-      secrets   = ["admin-token"] # checks the token and signs the session cookie with it
-      settings  = []
+      firestore = "user" # the inbox's actions (act_on_case) and the used sign-in nonces
+      publishes = ["complaint-updated", "complaint-resolved", "complaint-triaged", "complaint-assigned"]
+      # the admin token (scripts, the old login form); the link secret (links, sessions); the
+      # channels a sign-in link is sent through
+      secrets = ["admin-token", "link-secret", "smtp-password", "telegram-bot-token"]
+      settings = ["SIGAP_PUBLIC_BASE_URL", "SIGAP_SMTP_HOST", "SIGAP_SMTP_PORT", "SIGAP_SMTP_FROM", "SIGAP_SMTP_USER",
+      "SIGAP_SMTP_STARTTLS", "SIGAP_TELEGRAM_API_BASE"]
     }
     route = { # route_case
       exposure  = "internal"
@@ -89,23 +92,47 @@ locals {
       exposure  = "internal"
       firestore = "user"
       publishes = ["notification-deliveries"]
-      # NotificationSender.channels() plans Telegram only when the bot token is set: notify
-      # reads it for that alone (docs/deploy.md: a SIGAP_NOTIFY_CHANNELS setting would spare it).
-      secrets  = ["telegram-bot-token"]
-      settings = ["SIGAP_PUBLIC_BASE_URL", "SIGAP_SMTP_HOST"]
+      # NotificationSender.channels() plans Telegram (WhatsApp) only when the bot token (the
+      # WhatsApp token) is set: notify reads them for that alone (docs/deploy.md: a
+      # SIGAP_NOTIFY_CHANNELS setting would spare it). The link secret signs each case link.
+      secrets  = ["telegram-bot-token", "whatsapp-token", "link-secret"]
+      settings = ["SIGAP_PUBLIC_BASE_URL", "SIGAP_SMTP_HOST", "SIGAP_WHATSAPP_PHONE_NUMBER_ID"]
     }
-    deliver_notifications = { # deliver_due: e-mail, Telegram, JSON webhook
+    deliver_notifications = { # deliver_due: e-mail, Telegram, WhatsApp, JSON webhook
       exposure  = "internal"
       firestore = "user"
       publishes = []
-      secrets   = ["smtp-password", "telegram-bot-token"]
+      secrets   = ["smtp-password", "telegram-bot-token", "whatsapp-token"]
       settings = ["SIGAP_SMTP_HOST", "SIGAP_SMTP_PORT", "SIGAP_SMTP_FROM", "SIGAP_SMTP_USER", "SIGAP_SMTP_STARTTLS",
-      "SIGAP_TELEGRAM_API_BASE", "SIGAP_WEBHOOK_ALLOWLIST", "SIGAP_NOTIFY_RETRY_SCHEDULE"]
+        "SIGAP_TELEGRAM_API_BASE", "SIGAP_WHATSAPP_API_BASE", "SIGAP_WHATSAPP_PHONE_NUMBER_ID",
+      "SIGAP_WEBHOOK_ALLOWLIST", "SIGAP_NOTIFY_RETRY_SCHEDULE"]
+    }
+    telegram_webhook = { # the bot's buttons and replies: act_on_case as the person of contacts.yaml
+      exposure  = "public"
+      firestore = "user"
+      publishes = ["complaint-updated"] # acknowledge and follow-up
+      # the webhook's secret_token (checked on every update); the bot token answers the buttons
+      secrets  = ["telegram-webhook-secret", "telegram-bot-token"]
+      settings = ["SIGAP_TELEGRAM_API_BASE"]
+    }
+    reports_ingest = { # ingest_case: the report aggregates; the case's facts rows to BigQuery (issue 15)
+      exposure  = "internal"
+      firestore = "user"
+      publishes = ["report-facts"]
+      secrets   = []
+      settings  = []
     }
     escalate = { # escalate_due: reminders, escalations, closing by the national completion rule
       exposure  = "internal"
       firestore = "user"
       publishes = ["complaint-reminder", "complaint-escalated", "complaint-updated"]
+      secrets   = []
+      settings  = []
+    }
+    learn_routing = { # routing_learning.learn: corrections + their cases -> routing_model/current (issue 12)
+      exposure  = "internal"
+      firestore = "user"
+      publishes = []
       secrets   = []
       settings  = []
     }
@@ -142,7 +169,7 @@ locals {
 
   firestore_roles = { user = "roles/datastore.user", viewer = "roles/datastore.viewer" }
   ingress = {
-    public   = "ALLOW_ALL"
+    public   = var.edge_domain == null ? "ALLOW_ALL" : "ALLOW_INTERNAL_AND_GCLB" # behind the edge (edge.tf)
     admin    = "ALLOW_ALL"
     internal = "ALLOW_INTERNAL_ONLY"
   }

@@ -152,7 +152,7 @@ resource "google_monitoring_alert_policy" "deliveries_parked" {
         alignment_period     = "300s"
         per_series_aligner   = "ALIGN_SUM"
         cross_series_reducer = "REDUCE_SUM"
-        group_by_fields      = ["metric.label.subscription_id"]
+        group_by_fields      = ["metric.label.destination_id"]
       }
     }
   }

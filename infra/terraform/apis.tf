@@ -4,6 +4,7 @@
 locals {
   apis = toset([
     "artifactregistry.googleapis.com", # function images
+    "bigquery.googleapis.com",         # the events for the analysts (bigquery.tf)
     "cloudbuild.googleapis.com",       # function builds
     "cloudfunctions.googleapis.com",
     "cloudresourcemanager.googleapis.com",

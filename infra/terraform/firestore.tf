@@ -43,6 +43,7 @@ locals {
     webhook_deliveries = "outbound webhook deliveries: delivered_at + 30 days once delivered; pending and parked ones keep none"
     notifications      = "notification deliveries: delivered_at + 30 days once delivered; pending and parked ones keep none"
     outbox             = "events left behind: created_at + 30 days (the sweep publishes them within minutes; an alert fires after 10)"
+    limits             = "abuse limits' windows and lockouts (shared/adapters/firestore_limits.py): their end + 1 minute"
   }
 }
 

@@ -29,7 +29,8 @@ resource "google_cloudfunctions2_function" "function" {
     available_memory                 = var.function_memory
     max_instance_count               = lookup(var.max_instances, each.key, local.default_max_instances[each.value.trigger])
     min_instance_count               = lookup(var.min_instances, each.key, 0)
-    max_instance_request_concurrency = 1
+    max_instance_request_concurrency = lookup(var.request_concurrency, each.key, 1)
+    available_cpu                    = lookup(var.request_concurrency, each.key, 1) > 1 ? "1" : null
     ingress_settings                 = local.ingress[each.value.access.exposure]
     all_traffic_on_latest_revision   = true
     environment_variables            = local.function_env[each.key]

@@ -18,7 +18,7 @@ resource "google_logging_metric" "lapor_sync_completed" {
 }
 
 # The age of the oldest event still in the outbox, as the sweep logs it each run
-# (`outbox sweep checked`, field oldest_age_seconds: docs/deploy.md, "What the code must log").
+# (`outbox sweep checked`, field oldest_age_seconds, by drain_outbox in shared/services/outbox.py).
 resource "google_logging_metric" "outbox_oldest_age" {
   name            = "sigap/outbox_oldest_age_seconds"
   description     = "Age in seconds of the oldest outbox event at each sweep"
@@ -49,13 +49,13 @@ resource "google_logging_metric" "deliveries_parked" {
     value_type  = "INT64"
     unit        = "1"
     labels {
-      key         = "subscription_id"
+      key         = "destination_id"
       value_type  = "STRING"
       description = "The webhook subscription, or notify-<channel>"
     }
   }
-  label_extractors = {
-    subscription_id = "EXTRACT(jsonPayload.subscription_id)"
+  label_extractors = { # shared/delivery/engine.py logs the destination as destination_id
+    destination_id = "EXTRACT(jsonPayload.destination_id)"
   }
 }
 

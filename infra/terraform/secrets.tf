@@ -15,6 +15,11 @@ locals {
       enabled     = true
       description = "The admin bearer token (at least 16 characters) of cases, units, webhooks and reports"
     }
+    link-secret = {
+      env         = "SIGAP_LINK_SECRET"
+      enabled     = true
+      description = "At least 32 characters: signs people's case links, one-time sign-in links and sessions"
+    }
     lapor-token = {
       env         = "SIGAP_LAPOR_TOKEN"
       enabled     = true
@@ -29,6 +34,16 @@ locals {
       env         = "SIGAP_TELEGRAM_BOT_TOKEN"
       enabled     = var.telegram_enabled
       description = "The Telegram Bot API token of the notification bot"
+    }
+    telegram-webhook-secret = {
+      env         = "SIGAP_TELEGRAM_WEBHOOK_SECRET"
+      enabled     = var.telegram_enabled
+      description = "16-256 characters of A-Z a-z 0-9 _ -: the secret_token given to setWebhook, checked on every update"
+    }
+    whatsapp-token = {
+      env         = "SIGAP_WHATSAPP_TOKEN"
+      enabled     = var.whatsapp_phone_number_id != null
+      description = "The WhatsApp Business Cloud API access token (a system user's) of the sending number"
     }
   }
 }

@@ -134,6 +134,22 @@ variable "telegram_api_base" {
   }
 }
 
+variable "whatsapp_phone_number_id" {
+  type        = string
+  default     = null
+  description = "SIGAP_WHATSAPP_PHONE_NUMBER_ID: the WhatsApp Business sending number's id; set, it mounts the secret sigap-whatsapp-token as SIGAP_WHATSAPP_TOKEN (add its value first) and heads get escalations on WhatsApp."
+}
+
+variable "whatsapp_api_base" {
+  type        = string
+  default     = "https://graph.facebook.com/v21.0"
+  description = "SIGAP_WHATSAPP_API_BASE: the WhatsApp Business Cloud API base URL (with its Graph API version)."
+  validation {
+    condition     = can(regex("^https://[^/]+", var.whatsapp_api_base))
+    error_message = "whatsapp_api_base must be an https:// URL."
+  }
+}
+
 variable "webhook_allowlist" {
   type        = list(string)
   default     = []
@@ -173,7 +189,7 @@ variable "catalog_dir" {
 variable "secret_versions" {
   type        = map(string)
   default     = {}
-  description = "Secret Manager version each function mounts, by secret key (intake-secrets, admin-token, lapor-token, smtp-password, telegram-bot-token); default \"latest\". Pin a number to roll a rotation out (and back) as a reviewed change."
+  description = "Secret Manager version each function mounts, by secret key (intake-secrets, admin-token, lapor-token, smtp-password, telegram-bot-token, telegram-webhook-secret, whatsapp-token); default \"latest\". Pin a number to roll a rotation out (and back) as a reviewed change."
   validation {
     condition     = alltrue([for v in values(var.secret_versions) : can(regex("^(latest|[1-9][0-9]*)$", v))])
     error_message = "secret_versions values must be \"latest\" or a version number."
@@ -192,6 +208,16 @@ variable "max_instances" {
   type        = map(number)
   default     = {}
   description = "Maximum instances per function name, over the defaults (HTTP 20, topic-fed 10, scheduled 5)."
+}
+
+variable "request_concurrency" {
+  type        = map(number)
+  default     = { intake = 16 }
+  description = "Requests one instance serves at once, per function name; default 1. Above 1 the instance gets a whole CPU (gen2 needs it) and its concurrent commits share round trips (docs/firestore-schema.md, group commit)."
+  validation {
+    condition     = alltrue([for n in values(var.request_concurrency) : n >= 1 && n <= 80])
+    error_message = "request_concurrency values must be between 1 and 80."
+  }
 }
 
 variable "min_instances" {
@@ -234,4 +260,10 @@ variable "source_dir" {
   type        = string
   default     = null
   description = "The staged function source (infra.deploy.stage_source() output); null: build/functions of this repository."
+}
+
+variable "edge_domain" {
+  type        = string
+  default     = null
+  description = "The domain of the edge (issue 14, edge.tf): an HTTPS load balancer with Cloud Armor rate limits in front of the public functions, which then take traffic only through it. Unset: no edge."
 }

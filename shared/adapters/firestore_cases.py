@@ -12,12 +12,14 @@ import hashlib
 import json
 import re
 from collections.abc import Sequence
-from datetime import datetime
+from datetime import UTC, datetime
 from typing import TYPE_CHECKING, Any
 
 from google.cloud import firestore
 
+from shared.adapters.firestore_group_commit import GroupCommit, Write
 from shared.adapters.firestore_mapping import case_from_document, entry_from_document
+from shared.adapters.retention import EXPIRE_AT, expire_at
 from shared.domain.case import Case, CaseStatus, TimelineEntry
 from shared.domain.events import DomainEvent
 from shared.ports.cases import CaseRepository, InvalidPageToken, Page
@@ -41,6 +43,8 @@ QUERY_SHAPES = (
     (CASES, (("unit_id", "=="), ("deadline_at", "asc"))),
     (CASES, (("unit_id", "=="), ("category", "=="), ("created_at", "desc"))),
     (CASES, (("unit_id", "=="), ("category", "=="), ("deadline_at", "asc"))),
+    # sent_back_by: a collection-group query on the timeline entries (scope COLLECTION_GROUP)
+    (TIMELINE, (("action", "=="), ("detail.from_unit", "=="), ("at", "desc"))),
     (CASES, (("unit_id", "=="), ("status", "=="), ("deadline_at", "asc"))),
     (CASES, (("unit_id", "=="), ("status", "=="), ("category", "=="), ("created_at", "desc"))),
     (CASES, (("unit_id", "=="), ("status", "=="), ("category", "=="), ("deadline_at", "asc"))),
@@ -53,7 +57,9 @@ def delivery_key(source: str, delivery_id: str) -> str:
 
 def outbox_document(event: DomainEvent, now: datetime) -> dict[str, Any]:
     return {"type": event.type, "case_id": event.case_id, "occurred_at": event.occurred_at,
-            "data": dict(event.data), "created_at": now}
+            "data": dict(event.data), "created_at": now,
+            # from the write, not the event: an adopted LAPOR! event may have occurred months ago
+            EXPIRE_AT: expire_at(max(now, datetime.now(UTC)))}
 
 
 class FirestoreCaseRepository:
@@ -114,6 +120,19 @@ class FirestoreCaseRepository:
         cases = [case_from_document(d.id, d.to_dict() or {}, d.update_time) for d in docs[:page_size]]
         return Page(cases, self._token(cases[-1].id) if len(docs) > page_size else None)
 
+    def sent_back_by(self, unit_id: str, limit: int) -> builtins.list[str]:
+        """The cases whose timeline has this unit's ``reroute_requested``, the latest first."""
+        query = (self._db.collection_group(TIMELINE)
+                 .where(filter=firestore.FieldFilter("action", "==", "reroute_requested"))
+                 .where(filter=firestore.FieldFilter("detail.from_unit", "==", unit_id))
+                 .order_by("at", direction=firestore.Query.DESCENDING).limit(limit * 2))
+        ids: builtins.list[str] = []
+        for doc in query.stream():
+            parent = doc.reference.parent.parent
+            if parent is not None and parent.id not in ids:
+                ids.append(parent.id)
+        return ids[:limit]
+
     def search(self, *, category: str | None, statuses: Sequence[CaseStatus] | None,
                created_from: datetime, created_to: datetime, limit: int) -> builtins.list[Case]:
         query: Query = self._db.collection(CASES)
@@ -144,8 +163,8 @@ class FirestoreCaseRepository:
 
 
 class FirestoreOutbox:
-    def __init__(self, client: firestore.Client):
-        self._db = client
+    def __init__(self, client: firestore.Client, group: GroupCommit | None = None):
+        self._db, self._group = client, group
 
     def pending(self, created_before: datetime, limit: int) -> list[DomainEvent]:
         query = (self._db.collection(OUTBOX)
@@ -154,8 +173,17 @@ class FirestoreOutbox:
         return [DomainEvent(d.id, (doc := d.to_dict() or {})["type"], doc["case_id"], doc["occurred_at"],
                             doc.get("data") or {}) for d in query.stream()]
 
+    def oldest_pending(self) -> datetime | None:
+        query = self._db.collection(OUTBOX).order_by("created_at").limit(1).select(["created_at"])
+        return next(((d.to_dict() or {}).get("created_at") for d in query.stream()), None)
+
     def remove(self, event_id: str) -> None:
-        self._db.collection(OUTBOX).document(event_id).delete()
+        """Deleted after its publish; with a group, in the same commit as other instances' writes."""
+        ref = self._db.collection(OUTBOX).document(event_id)
+        if self._group is None:
+            ref.delete()
+        else:
+            self._group.commit([Write("delete", ref)])
 
 
 if TYPE_CHECKING:  # the adapters implement the ports' Protocols: drift fails mypy

@@ -7,6 +7,9 @@ Three queries and one batched get, all without reading a reporter or a secret te
    period start (collection group ``timeline``: index ``(action, at)``);
 4. ``get_all`` of the cases those entries belong to that 1 and 2 did not return.
 Reads = cases in the period + open cases + entries of interest (+ their stray cases).
+
+For the incremental aggregates (shared/services/reports_ingest.py) the same source reads
+one case's facts (``case_facts``: the case and its timeline entries of interest).
 """
 from __future__ import annotations
 
@@ -24,7 +27,7 @@ from shared.domain.reports.figures import REPORT_ACTIONS, CaseFacts, Period, fac
 CASES, TIMELINE = "cases", "timeline"
 OPEN = [s.value for s in CaseStatus if s not in (CaseStatus.CLOSED, CaseStatus.RESOLVED)]
 _FIELDS = ["status", "category", "unit_id", "location", "routing", "created_at", "national_received_at",
-           "clock", "secret", "title"]
+           "clock", "secret", "title", "timeline_length"]
 
 # Query shapes (tests/unit/test_indexes.py); single-field ones need no composite index.
 QUERY_SHAPES = ((TIMELINE, (("action", "=="), ("at", "asc"))),)
@@ -53,14 +56,28 @@ class FirestoreReportSource:
         for snap in timeline.stream():
             self.reads += 1
             doc = snap.to_dict() or {}
-            entries[snap.reference.parent.parent.id].append(
-                TimelineEntry(doc["seq"], doc["at"], doc["actor"], doc["action"], doc.get("detail") or {}))
+            entries[snap.reference.parent.parent.id].append(_entry(doc))
         stray = [col.document(case_id) for case_id in entries if case_id not in cases]
         for snap in self._db.get_all(stray, field_paths=_FIELDS) if stray else ():
             self.reads += 1
             if snap.exists:
                 cases[snap.id] = snap.to_dict()
         return [facts_from_case(_case(case_id, doc), entries.get(case_id, ())) for case_id, doc in cases.items()]
+
+
+    def case_facts(self, case_id: str) -> tuple[CaseFacts, int] | None:
+        ref = self._db.collection(CASES).document(case_id)
+        snap = ref.get(field_paths=_FIELDS)
+        if not snap.exists:
+            return None
+        doc = snap.to_dict() or {}
+        entries = [_entry(e.to_dict() or {}) for e in ref.collection(TIMELINE).where(
+            filter=FieldFilter("action", "in", list(REPORT_ACTIONS))).stream()]
+        return facts_from_case(_case(case_id, doc), entries), int(doc.get("timeline_length") or 0)
+
+
+def _entry(doc: dict[str, Any]) -> TimelineEntry:
+    return TimelineEntry(doc["seq"], doc["at"], doc["actor"], doc["action"], doc.get("detail") or {})
 
 
 def _case(case_id: str, doc: dict[str, Any]) -> Case:

@@ -45,5 +45,8 @@ class DomainEvent:
         return TOPICS[self.type]
 
     def to_message(self) -> dict[str, Any]:
+        """The message body. ``unit_id`` is repeated at the top (issue 15): the BigQuery
+        table of events (infra/terraform/bigquery.tf) is clustered by it."""
         return {"id": self.id, "type": self.type, "case_id": self.case_id,
-                "occurred_at": self.occurred_at.isoformat(), "data": dict(self.data)}
+                "occurred_at": self.occurred_at.isoformat(), "unit_id": self.data.get("unit_id"),
+                "data": dict(self.data)}

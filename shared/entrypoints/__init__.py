@@ -11,12 +11,21 @@ from typing import Any
 from shared import logs
 from shared.entrypoints.messages import BadMessage, event_message
 
+logs.install()  # Python's logging (Flask's tracebacks included) as JSON lines, before any app exists
+
 
 def http_entry(handler: Callable[[Any], Any]) -> Callable[[Any], Any]:
+    """Binds the trace; an HTML answer that did not come through ``html_response`` still
+    gets the security headers (shared/web/responses.py), as a safety net."""
     @functools.wraps(handler)
     def entry(request):
         logs.bind_trace(request.headers.get("traceparent") or request.headers.get("X-Cloud-Trace-Context"))
-        return handler(request)
+        response = handler(request)
+        if getattr(response, "mimetype", None) == "text/html" and "Content-Security-Policy" not in response.headers:
+            from shared.web.responses import html_headers
+            for name, value in html_headers().items():
+                response.headers.setdefault(name, value)
+        return response
     return logs.reported(entry)
 
 

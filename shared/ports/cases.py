@@ -68,3 +68,12 @@ class DueCases(Protocol):
     def deadlines_until(self, until: datetime, limit: int) -> list[Case]:
         """Cases whose clock runs and whose running deadline is at or before ``until``."""
         ...
+
+
+class SentBackCases(Protocol):
+    """The cases a unit sent back (``request_reroute``): they leave its work list, yet it
+    still reads them (read-only, with where they went). A collection-group query on the
+    timeline entries, indexed (infra/firestore.indexes.json)."""
+    def sent_back_by(self, unit_id: str, limit: int) -> list[str]:
+        """Ids of the cases ``unit_id`` sent back, the latest first, each once."""
+        ...

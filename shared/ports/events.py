@@ -12,6 +12,10 @@ class Outbox(Protocol):
     """Events committed with their change (shared/unit_of_work.py) and not yet published."""
     def pending(self, created_before: datetime, limit: int) -> builtins.list[DomainEvent]: ...
 
+    def oldest_pending(self) -> datetime | None:
+        """When the oldest event still in the outbox was stored (None: the outbox is empty)."""
+        ...
+
     def remove(self, event_id: str) -> None: ...
 
 

@@ -3,6 +3,7 @@ and swept on a schedule so a crash between the two loses nothing."""
 from __future__ import annotations
 
 from collections.abc import Sequence
+from contextlib import suppress
 from datetime import timedelta
 
 from shared import logs
@@ -34,17 +35,34 @@ def drain_outbox(*, outbox: Outbox, publisher: EventPublisher, clock: Clock,
     Two sweeps at once may both publish an event: consumers are idempotent on the
     event's state change, so a duplicate changes nothing. A publish failure raises,
     so the scheduler's message is redelivered and the sweep runs again.
+
+    Every run, failed or not, ends with one line ``outbox sweep checked``: the age of the
+    oldest event still in the outbox (``oldest_age_seconds``, 0 when empty) and how many
+    this run published. The alert "outbox events older than 10 minutes" reads it
+    (infra/terraform/log_metrics.tf).
     """
     cutoff = clock.now() - timedelta(seconds=grace_seconds)
     total = 0
-    while True:
-        batch = outbox.pending(cutoff, batch_size)
-        for event in batch:
-            publisher.publish(event)
-            outbox.remove(event.id)
-        total += len(batch)
-        if len(batch) < batch_size:
-            break
+    try:
+        while True:
+            batch = outbox.pending(cutoff, batch_size)
+            for event in batch:
+                publisher.publish(event)
+                outbox.remove(event.id)
+                total += 1
+            if len(batch) < batch_size:
+                break
+    except Exception:
+        with suppress(Exception):  # the publish failure is what the caller must see
+            _checked(outbox, clock, total, failed=True)
+        raise
+    _checked(outbox, clock, total, failed=False)
     if total:
         logs.warning("outbox sweep published events left behind", count=total)
     return total
+
+
+def _checked(outbox: Outbox, clock: Clock, published: int, *, failed: bool) -> None:
+    oldest = outbox.oldest_pending()
+    age = max(0.0, (clock.now() - oldest).total_seconds()) if oldest is not None else 0.0
+    logs.info("outbox sweep checked", oldest_age_seconds=round(age, 1), published=published, failed=failed)

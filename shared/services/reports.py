@@ -1,4 +1,6 @@
-"""build_report: the figures and patterns of one period from a ReportSource."""
+"""build_report: the figures and patterns of one period, by rescanning a ReportSource (the
+reference, ``?exact=1``); build_aggregate_report: the same answer from the incremental
+aggregates and the open cases (docs/reports.md)."""
 from __future__ import annotations
 
 from datetime import datetime
@@ -6,10 +8,12 @@ from typing import Any
 
 from shared.domain.clock.escalation import Escalation
 from shared.domain.reports import patterns
+from shared.domain.reports.aggregates import aggregate_report, recurring, weeks_of
 from shared.domain.reports.figures import Period, compute_figures
-from shared.ports.reports import ReportSource
+from shared.ports.reports import AggregateStore, ReportSource
 
-__all__ = ["ReportSource", "build_report"]  # ReportSource is a port (shared/ports/reports.py)
+# ReportSource is a port (shared/ports/reports.py)
+__all__ = ["ReportSource", "build_aggregate_report", "build_recurring", "build_report"]
 
 
 def build_report(source: ReportSource, period: Period, now: datetime, escalation: Escalation) -> dict[str, Any]:
@@ -21,3 +25,18 @@ def build_report(source: ReportSource, period: Period, now: datetime, escalation
                   overdue=patterns.overdue_cases(facts, now, cal),
                   clusters=patterns.clusters(facts, period))
     return report
+
+
+def build_aggregate_report(store: AggregateStore, period: Period, now: datetime,
+                           escalation: Escalation) -> dict[str, Any]:
+    """Reads the (unit, category, week) documents of the period's weeks and the (unit,
+    category) documents of the open cases."""
+    cal = escalation.rules.calendar
+    docs = store.unit_documents(*weeks_of(period, cal))
+    return aggregate_report(docs, store.now_documents(), period, now, escalation.rules.policy, cal)
+
+
+def build_recurring(store: AggregateStore, period: Period, escalation: Escalation) -> dict[str, Any]:
+    """Recurring problems per kelurahan and the clusters that came back after a resolution."""
+    cal = escalation.rules.calendar
+    return recurring(store.unit_documents(*weeks_of(period, cal)), period, cal)

@@ -13,14 +13,17 @@ from shared.domain.events import COMPLAINT_ASSIGNED, COMPLAINT_LATE, COMPLAINT_T
 from shared.domain.integrations.lapor import SOURCE, OutboxItem, dispose_item
 from shared.domain.integrations.lapor_changes import adopt_history
 from shared.domain.routing import Location, RoutingDecision, RoutingRules, route
+from shared.domain.routing.learning import LearnedModel
 from shared.ports import Clock, Conflict, EventPublisher
 from shared.services.outbox import announce
 from shared.unit_of_work import UnitOfWork
 
+ROUTE_ATTEMPTS = 5  # a normal race is retried at once, on fresh state, inside the handler
+
 
 def route_case(case_id: str, *, uow: UnitOfWork, publisher: EventPublisher, catalog: Catalog,
                rules: RoutingRules, clock: Clock, escalation: Escalation | None = None,
-               tell_lapor: bool = False) -> str:
+               tell_lapor: bool = False, model: LearnedModel | None = None) -> str:
     """Routes the case once. Returns the outcome: 'assigned', 'triage', 'already-routed'
     or 'missing'. A redelivered or concurrent event finds the case routed and changes
     nothing; a lost optimistic write raises so the event is redelivered. With
@@ -31,20 +34,24 @@ def route_case(case_id: str, *, uow: UnitOfWork, publisher: EventPublisher, cata
     case its status and clock, and, with ``tell_lapor``, Sigap's decision goes back to
     LAPOR! as a disposition to the unit's account, in the same commit. A case Sigap first
     sees past its running deadline is flagged late on arrival and its unit and the
-    coordinator are told once (``complaint.late``)."""
+    coordinator are told once (``complaint.late``). A write that loses to a concurrent one
+    (the LAPOR! push recording the tracking id, issue 14) is routed again on the case as
+    it is now, up to ``ROUTE_ATTEMPTS`` times; only then does it raise. With ``model`` (learned from coordinators'
+    corrections), the model may break the rules' ties; the decision records which decided."""
     with uow:
-        staged = _route(case_id, uow, catalog, rules, clock, escalation, tell_lapor)
-        if isinstance(staged, str):
-            return staged
-        routed, decision = staged
-        try:
-            done = uow.commit()
-        except Conflict:
-            current = uow.cases.get(case_id)
-            if current is not None and current.status is not CaseStatus.RECEIVED:
-                logs.info("route: lost the race to a concurrent delivery", case_id=case_id)
-                return "already-routed"
-            raise
+        for attempt in range(1, ROUTE_ATTEMPTS + 1):
+            staged = _route(case_id, uow, catalog, rules, clock, escalation, tell_lapor, model)
+            if isinstance(staged, str):
+                return staged  # routed meanwhile (a concurrent delivery won): "already-routed"
+            routed, decision = staged
+            try:
+                done = uow.commit()
+                break
+            except Conflict:
+                if attempt == ROUTE_ATTEMPTS:
+                    raise  # a real failure: the entry point logs ERROR and the event is redelivered
+                logs.info("route: the case changed while it was routed; routing again on fresh state",
+                          case_id=case_id, attempt=attempt)
     logs.info("case routed", case_id=case_id, status=routed.status.value, unit_id=decision.unit_id,
               category=decision.category, rule=decision.rule, confidence=decision.confidence,
               late_on_arrival_days=routed.clock.late_on_arrival_days if routed.clock else None)
@@ -53,7 +60,8 @@ def route_case(case_id: str, *, uow: UnitOfWork, publisher: EventPublisher, cata
 
 
 def _route(case_id: str, uow: UnitOfWork, catalog: Catalog, rules: RoutingRules, clock: Clock,
-           escalation: Escalation | None, tell_lapor: bool) -> tuple[Case, RoutingDecision] | str:
+           escalation: Escalation | None, tell_lapor: bool,
+           model: LearnedModel | None = None) -> tuple[Case, RoutingDecision] | str:
     """Stages the routed case with its entries, events and LAPOR! items, or answers the
     outcome when there is nothing to route."""
     case = uow.cases.get(case_id)
@@ -66,10 +74,12 @@ def _route(case_id: str, uow: UnitOfWork, catalog: Catalog, rules: RoutingRules,
     location = Location(**{k: case.location.get(k) for k in ("kelurahan", "kecamatan", "address")}) \
         if case.location else None
     decision = _disposed_on_lapor(case, catalog, route(catalog, rules, title=case.title, description=case.description,
-                                                      category=case.category_hint, location=location))
+                                                      category=case.category_hint, location=location,
+                                                      model=model))
     now = clock.now()
     routing = {k: v for k, v in asdict(decision).items() if k != "status"}
     routing["matched_terms"] = list(decision.matched_terms)
+    routing["alternatives"] = [{"category": code, "score": score} for code, score in decision.alternatives]
     routing["decided_at"] = now
     entry = case.next_entry(now, "sigap:router", "routed", status=decision.status,
                             unit_id=decision.unit_id, category=decision.category,

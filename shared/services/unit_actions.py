@@ -9,18 +9,21 @@ request, so nothing is written.
 from __future__ import annotations
 
 import hashlib
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from shared import logs
-from shared.domain.case import Case, CaseStatus
+from shared.domain.case import Case, CaseStatus, TimelineEntry
 from shared.domain.catalog import Catalog
 from shared.domain.clock.deadlines import ClockRules
 from shared.domain.unit_actions import ActionRefused, Actor, Context, Refusal, apply_action
 from shared.ports import CaseReader, Clock, Conflict, EventPublisher
 from shared.services.outbox import announce
 from shared.unit_of_work import IdempotencyRecord, UnitOfWork
+
+if TYPE_CHECKING:
+    from shared.ports.routing_model import RoutingLearningStore
 
 KEY_HEADER = "Idempotency-Key"
 MISSING_KEY = ActionRefused(
@@ -46,9 +49,18 @@ def visible_to(case: Case | None, actor: Actor) -> bool:
     return case is not None and (actor.coordinator or case.unit_id == actor.unit_id)
 
 
+def sent_back_by(timeline: Iterable[TimelineEntry], unit_id: str | None) -> bool:
+    """Whether ``unit_id`` sent this case back (request_reroute): it still reads the case,
+    read-only, and sees where it went; it can no longer act on it."""
+    return unit_id is not None and any(
+        e.action == "reroute_requested" and e.detail.get("from_unit") == unit_id for e in timeline)
+
+
 def act_on_case(case_id: str, action: str, params: Mapping[str, Any], *, actor: Actor, idempotency_key: str | None,
                 fingerprint: str, uow: UnitOfWork, publisher: EventPublisher, clock: Clock, catalog: Catalog,
-                rules: ClockRules | None) -> Answer:
+                rules: ClockRules | None, corrections: RoutingLearningStore | None = None) -> Answer:
+    """With ``corrections``, a coordinator's reassign/change_category is also kept as a
+    routing example after the commit (shared.services.routing_learning)."""
     if not idempotency_key or not idempotency_key.strip():
         return _refused(MISSING_KEY)
     record_id = idempotency_id(actor, idempotency_key)
@@ -63,6 +75,10 @@ def act_on_case(case_id: str, action: str, params: Mapping[str, Any], *, actor: 
                 continue  # the case changed, or the same key won meanwhile: look again
         logs.info("case action", case_id=case_id, action=action, actor=actor.id, status=answer.body["status"])
         announce(done.events, outbox=uow.outbox, publisher=publisher)
+        if corrections is not None and action in ("reassign", "change_category"):
+            from shared.services.routing_learning import record_correction  # loads routing only here
+            record_correction(corrections, case_id=case_id, action=action, unit_id=answer.body.get("unit_id"),
+                              category=params.get("category"), actor=actor.id, at=clock.now())
         return answer
     raise Conflict(f"case {case_id} kept changing")
 

@@ -3,15 +3,19 @@
     GET /cases?unit=&status=&page_size=&page_token=     newest first, page by page
     GET /cases/{id}                                     one case with its timeline
     GET /cases/openapi.json                             this API's OpenAPI document (public)
+    GET /cases/routing-model                            what routing learned from corrections (issue 12)
+    DELETE /cases/routing-model                         forget it: every correction and the model
 
 Order of checks: the admin token (401, whatever the path), the route (404, 405), the
 filters (422, 400 for a page token this API did not give).
 """
 from __future__ import annotations
 
+from datetime import datetime
 from typing import Any
 
 from flask import Request, Response
+from pydantic import BaseModel, Field
 
 from shared.domain.case import Case, CaseStatus, TimelineEntry
 from shared.domain.catalog import Catalog
@@ -47,6 +51,31 @@ def _one(request: Request, app: Any, case_id: str) -> Response:
     return json_response(case_view(case, app.catalog, app.repo.timeline(case.id)))
 
 
+class CategoryLearned(BaseModel):
+    corrections: int = Field(description="corrections that taught this category")
+    eligible: bool = Field(description="whether the model may propose it (at least min_examples corrections)")
+
+
+class RoutingModelOut(BaseModel):
+    """What routing learned from coordinators' corrections: counts only, never a complaint's words."""
+    learned: bool = Field(description="false before the first fit (job learn_routing) or after a reset")
+    examples: int | None = Field(None, description="corrections the model was fitted on")
+    fitted_at: datetime | None = None
+    min_examples: int | None = Field(None, description="corrections a category needs before the model proposes it")
+    categories: dict[str, CategoryLearned] | None = None
+    corrections_removed: int | None = Field(None, description="after DELETE: corrections forgotten")
+
+
+def _routing_model(request: Request, app: Any) -> Response:
+    from shared.services.routing_learning import model_view
+    return json_response(model_view(app.routing_learning))
+
+
+def _reset_routing_model(request: Request, app: Any) -> Response:
+    from shared.services.routing_learning import reset
+    return json_response(reset(app.routing_learning))
+
+
 def _spec(request: Request, app: Any) -> Response:
     return json_response(openapi.document("cases", "Sigap admin read API", ROUTER))
 
@@ -56,6 +85,12 @@ ROUTER = Router([
         "List cases by unit and status, newest first, page by page", query=StatusQuery, security=((BEARER,),),
         replies={200: Reply("one page of cases", CasePage), **errors(400, 401, 422)})),
     Route("/openapi.json", "GET", _spec, openapi.SPEC_OPERATION),
+    Route("/routing-model", "GET", _routing_model, Operation(
+        "What routing learned from coordinators' reassignments and category changes (counts only)",
+        security=((BEARER,),), replies={200: Reply("the learned model's summary", RoutingModelOut), **errors(401)})),
+    Route("/routing-model", "DELETE", _reset_routing_model, Operation(
+        "Forget what routing learned: every stored correction and the model; routing uses the rules alone",
+        security=((BEARER,),), replies={200: Reply("what was forgotten", RoutingModelOut), **errors(401)})),
     Route("/{case_id}", "GET", _one, Operation(
         "One case with its timeline; an anonymous reporter's identity is never in it", security=((BEARER,),),
         replies={200: Reply("the case", CaseWithTimeline), **errors(401, 404)}), params={"case_id": CASE_ID}),

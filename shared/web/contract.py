@@ -71,6 +71,7 @@ ERRORS = {
     413: "body_too_large",
     415: "unsupported_media_type",
     422: "invalid_field and kin: a field, parameter or header is invalid; field names it",
+    429: "rate_limited: too many requests, or too many failed authentications (see Retry-After)",
 }
 
 
@@ -78,4 +79,5 @@ def errors(*statuses: int, **described: str) -> dict[int, Reply]:
     """Error replies in the one error shape; ``described`` overrides a description (``e404="..."``)."""
     out = {s: Reply(described.get(f"e{s}", ERRORS[s])) for s in statuses}
     out[405] = Reply(ERRORS[405], headers={"Allow": "the methods the path answers"})
+    out[429] = Reply(ERRORS[429], headers={"Retry-After": "seconds to wait (shared/web/limits.py)"})
     return out

@@ -1,14 +1,18 @@
 """The one mapping from a pydantic ``ValidationError`` to Sigap's answer, and the
 readers of bodies and query strings that use it.
 
-Rules (the first problem wins): a body that is not JSON, or JSON that is not an
-object, is 400 ``malformed_json``; anything else is 422 naming the field, with the
+Rules (the first problem wins): a body that is not UTF-8, not JSON, JSON nested deeper
+than ``MAX_DEPTH`` arrays and objects, or JSON that is not an object, is 400
+``malformed_json`` (the signature, where there is one, was checked on the raw bytes
+before: shared/web/intake.py); anything else is 422 naming the field, with the
 code ``invalid_field``, unless ``codes`` gives a top-level field its own code and
 message: then the field is named as a whole (``event_types``, not ``event_types.0``)."""
 from __future__ import annotations
 
+import re
 from collections.abc import Mapping
 from dataclasses import dataclass
+from itertools import accumulate
 from typing import Any, TypeVar
 
 from flask import Response
@@ -17,6 +21,9 @@ from pydantic import BaseModel, ValidationError
 from shared.web.responses import error
 
 M = TypeVar("M", bound=BaseModel)
+MAX_DEPTH = 32  # no Sigap body nests deeper than 4; the parser's own limit is only a backstop
+_STRINGS = re.compile(rb'"(?:[^"\\]|\\.)*"')
+_NOT_BRACKETS = bytes(b for b in range(256) if b not in b"[]{}")
 _NOT_AN_OBJECT = frozenset({"model_type", "model_attributes_type", "dict_type"})
 
 
@@ -56,9 +63,29 @@ def problem_of(exc: ValidationError, *, hints: Mapping[str, str] | None = None,
     return Problem(422, "invalid_field", f"{field}: {first['msg']}", field)
 
 
+def json_depth(raw: bytes) -> int:
+    """How deep arrays and objects nest in ``raw`` (brackets inside strings do not count)."""
+    brackets = _STRINGS.sub(b"", raw).translate(None, _NOT_BRACKETS)
+    return max(accumulate(1 if b in b"[{" else -1 for b in brackets), default=0)
+
+
+def body_problem(raw: bytes) -> Problem | None:
+    """What makes ``raw`` unreadable before any model sees it: not UTF-8, or nested too deep."""
+    try:
+        raw.decode("utf-8")
+    except UnicodeDecodeError:
+        return Problem(400, "malformed_json", "the body is not valid UTF-8")
+    if json_depth(raw) > MAX_DEPTH:
+        return Problem(400, "malformed_json", f"the body nests deeper than {MAX_DEPTH} levels")
+    return None
+
+
 def read_json(model: type[M], raw: bytes, *, hints: Mapping[str, str] | None = None,
               codes: Mapping[str, tuple[str, str]] | None = None) -> M | Response:
     """The body as ``model``, or the answer that refuses it."""
+    problem = body_problem(raw)
+    if problem is not None:
+        return problem.response()
     try:
         return model.model_validate_json(raw)
     except ValidationError as exc:

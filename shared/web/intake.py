@@ -1,7 +1,13 @@
 """HTTP face of the intake webhook: ``POST /intake/sources/{source}/complaints``.
 
-Order of checks: route, source, size, media type, signature on the raw bytes,
-then parsing and validation; only a fully valid call reaches the service.
+Order of checks: the caller's address (locked out after repeated failures, or over its
+rate: 429), route, source, size, media type, signature on the raw bytes, the source's
+rate (429), then decoding (invalid UTF-8 or JSON nested too deep: 400 ``malformed_json``)
+and validation; only a fully valid call reaches the service. The signature is checked
+on the raw bytes before they are decoded at all, so an unsigned body is 401 whatever it
+holds, and a signed one that is not UTF-8 is 400. An unknown source stays 404
+(integrators need it) and a bad signature 401, but both count as failures of the
+caller's address (shared/web/limits.py).
 ``GET /intake/openapi.json`` is this API's OpenAPI document.
 """
 from __future__ import annotations
@@ -15,7 +21,7 @@ from shared import logs
 from shared.domain.case import CaseStatus
 from shared.domain.integrations.signature import HEADERS, signature_valid
 from shared.services.intake import receive_complaint
-from shared.web import openapi
+from shared.web import limits, openapi
 from shared.web.contract import Operation, Reply, errors
 from shared.web.errors import read_json
 from shared.web.responses import error, json_response
@@ -43,7 +49,8 @@ def _read_body(request: Request, limit: int) -> bytes | None:
 def _complaint(request: Request, app: Any, source: str) -> Response:
     secret = app.settings.intake_secrets.get(source)
     if secret is None:
-        return error(404, "unknown_source", f"source '{source}' is not registered", "source")
+        return limits.failed(request, app, error(404, "unknown_source", f"source '{source}' is not registered",
+                                                 "source"))
     body = _read_body(request, app.settings.max_body_bytes)
     if body is None:
         return error(413, "body_too_large", f"the body exceeds {app.settings.max_body_bytes} bytes")
@@ -51,11 +58,16 @@ def _complaint(request: Request, app: Any, source: str) -> Response:
         return error(415, "unsupported_media_type", "send Content-Type: application/json", "Content-Type")
     if not signature_valid(secret, body, {name: request.headers.get(name, "") for name in HEADERS}):
         logs.warning("intake signature refused", source=source)
-        return error(401, "invalid_signature",
-                     "missing, malformed, stale or wrong webhook-id/webhook-timestamp/webhook-signature")
+        return limits.failed(request, app, error(401, "invalid_signature", "missing, malformed, stale or wrong "
+                                                 "webhook-id/webhook-timestamp/webhook-signature"))
+    limited = limits.per_minute(app, f"source:{source}", app.settings.limit_source_per_minute,
+                                f"deliveries from source '{source}'")
+    if limited is not None:
+        return limited
     delivery_id = request.headers["webhook-id"]
-    if len(delivery_id) > MAX_DELIVERY_ID:
-        return error(422, "invalid_header", f"webhook-id is longer than {MAX_DELIVERY_ID} characters", "webhook-id")
+    if len(delivery_id) > MAX_DELIVERY_ID or not delivery_id.isprintable():
+        return error(422, "invalid_header", f"webhook-id must be 1-{MAX_DELIVERY_ID} printable characters",
+                     "webhook-id")
     complaint = read_json(ComplaintIn, body)
     if isinstance(complaint, Response):
         return complaint
@@ -74,9 +86,11 @@ def _spec(request: Request, app: Any) -> Response:
 ROUTER = Router([
     Route("/sources/{source}/complaints", "POST", _complaint, Operation(
         "Submit a complaint, signed the Standard Webhooks way",
-        description="Checked in order: the source (404), the size (413), the media type (415), the signature on "
-                    "the raw bytes (401), the JSON (400) and every field (422). A repeat (same external_id, or "
-                    "same webhook-id) answers 200 with the same id. On any error nothing is stored.",
+        description="Checked in order: the caller's address (429 when locked out or over its rate), the source "
+                    "(404), the size (413), the media type (415), the signature on the raw bytes (401), the "
+                    "source's rate (429), the body: UTF-8, JSON, at most 32 levels deep (400), and every field "
+                    "(422). A repeat (same external_id, or same webhook-id) answers 200 with the same id. On any "
+                    "error nothing is stored.",
         body=ComplaintIn, security=(SIGNED,),
         replies={201: Reply("a new case", Receipt), 200: Reply("a repeat: the case it made", Receipt),
                  **errors(400, 401, 404, 413, 415, 422, e404="unknown_source (or no such endpoint)")}),
@@ -86,6 +100,9 @@ ROUTER = Router([
 
 
 def handle(request: Request, app: Any) -> Response:
+    refused = limits.locked_out(request, app) or limits.address_limited(request, app, "intake")
+    if refused is not None:
+        return refused
     match = ROUTER.match(request)
     if match.route is None:
         return routing_error(match, "use POST /intake/sources/{source}/complaints")

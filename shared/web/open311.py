@@ -16,7 +16,7 @@ from shared.domain.api_keys import key_digest
 from shared.domain.case import Case
 from shared.domain.integrations import open311
 from shared.services.intake import receive_complaint
-from shared.web import openapi
+from shared.web import limits, openapi
 from shared.web.cases import CASE_ID
 from shared.web.contract import HeaderParam, Operation, Reply
 from shared.web.errors import wire_values
@@ -34,6 +34,7 @@ from shared.web.open311_models import (
 )
 from shared.web.responses import json_response
 from shared.web.routing import Param, Route, Router
+from shared.web.schemas import within_range
 
 MAX_RESULTS, MAX_RANGE = 1000, timedelta(days=90)
 _CASE_ID = re.compile(CASE_ID.pattern)
@@ -50,11 +51,25 @@ def service(request: Request, app: Any, fmt: str, service_code: str) -> Response
     return answer(fmt, "service_definition", definition)
 
 
+def _refused(refusal: Response | None) -> None:
+    """A 429 of shared/web/limits.py as the spec's error list."""
+    if refusal is not None:
+        raise Open311Error(429, "too many requests or failed api_keys; retry later",
+                           headers={"Retry-After": refusal.headers.get("Retry-After", "60")})
+
+
 def create(request: Request, app: Any, fmt: str) -> Response:
     values = request.values
+    _refused(limits.locked_out(request, app))
     key = app.api_keys.find(key_digest(values.get("api_key", ""))) if values.get("api_key") else None
     if key is None or not key.allows("open311"):
-        raise Open311Error(403, "api_key is missing, unknown or revoked")
+        refusal = error_answer(fmt, Open311Error(403, "api_key is missing, unknown or revoked"))
+        if not values.get("api_key"):
+            return refusal
+        failed = limits.failed(request, app, refusal)
+        _refused(failed if failed.status_code == 429 else None)
+        return refusal
+    _refused(limits.per_minute(app, f"key:{key.key_id}", app.settings.limit_key_per_minute, "requests"))
     code = values.get("service_code", "")
     category = app.catalog.categories.get(code)
     if category is None:
@@ -74,7 +89,10 @@ def _instant(text: str | None) -> datetime | None:
         raise Open311Error(400, "start_date and end_date must be W3C date-times, e.g. 2026-01-01T00:00:00Z") from None
     if instant is not None and instant.tzinfo is None:
         raise Open311Error(400, "start_date and end_date need a time zone, e.g. Z")
-    return instant
+    try:
+        return within_range(instant) if instant is not None else None
+    except ValueError:
+        raise Open311Error(400, "start_date and end_date must lie within the years 1970..2999") from None
 
 
 def _dates(query: RequestsQuery, now: datetime) -> tuple[datetime, datetime]:
@@ -149,6 +167,7 @@ def handle(request: Request, app: Any) -> Response:
     match = ROUTER.match(request)
     fmt = str(match.values.get("fmt", "xml" if request.path.rstrip("/").endswith(".xml") else "json"))
     try:
+        _refused(limits.address_limited(request, app, "open311"))
         if match.route is None:
             raise not_allowed(match.allowed) if match.allowed else Open311Error(404, "no such Open311 endpoint")
         return match.call(request, app)

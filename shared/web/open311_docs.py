@@ -14,7 +14,8 @@ from shared.web.routing import Handler, Param, Route
 
 XML = "text/xml"
 ERRORS = {400: "a parameter or form field is missing or invalid", 403: "api_key is missing, unknown or revoked",
-           404: "no such service, request or endpoint", 405: "the path answers other methods (see Allow)"}
+           404: "no such service, request or endpoint", 405: "the path answers other methods (see Allow)",
+           429: "too many requests from this address or with this api_key, or too many failed api_keys"}
 
 
 def _reply(fmt: str, description: str, model: type[BaseModel] | None) -> Reply:
@@ -30,9 +31,11 @@ def pair(path: str, method: str, handler: Handler, summary: str, ok: Mapping[int
     routes = []
     for fmt in ("json", "xml"):
         replies = {status: _reply(fmt, text, model) for status, (text, model) in ok.items()}
-        replies.update({s: _reply(fmt, ERRORS[s], Open311Errors) for s in (*errors, 405)})
+        replies.update({s: _reply(fmt, ERRORS[s], Open311Errors) for s in (*errors, 405, 429)})
         replies[405] = Reply(replies[405].description, replies[405].model, replies[405].media, replies[405].schema,
                              headers={"Allow": "the methods the path answers"})
+        replies[429] = Reply(replies[429].description, replies[429].model, replies[429].media, replies[429].schema,
+                             headers={"Retry-After": "seconds to wait"})
         routes.append(Route(f"{path}.{fmt}", method, handler, Operation(f"{summary} ({fmt.upper()})", replies, **more),
                             params=params or {}, defaults={"fmt": fmt}))
     return routes

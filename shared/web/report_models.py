@@ -3,13 +3,17 @@ defines every figure)."""
 from __future__ import annotations
 
 from datetime import date, datetime
-from typing import Annotated, Any
+from typing import Annotated, Any, Literal
 
 from pydantic import BaseModel, BeforeValidator, ConfigDict, Field
 
 
 def _date(value: Any) -> Any:
-    return date.fromisoformat(value) if isinstance(value, str) else value
+    """A YYYY-MM-DD in the years 1970..2999, checked before any arithmetic (issue 14)."""
+    day = date.fromisoformat(value) if isinstance(value, str) else value
+    if isinstance(day, date) and not 1970 <= day.year <= 2999:
+        raise ValueError("a date in the years 1970..2999")
+    return day
 
 
 class PeriodQuery(BaseModel):
@@ -17,6 +21,8 @@ class PeriodQuery(BaseModel):
     model_config = ConfigDict(extra="ignore", frozen=True, populate_by_name=True)
     start: Annotated[date | None, BeforeValidator(_date), Field(alias="from", description="YYYY-MM-DD")] = None
     end: Annotated[date | None, BeforeValidator(_date), Field(alias="to", description="YYYY-MM-DD, inclusive")] = None
+    exact: Annotated[Literal["0", "1"], Field(description="1: rescan the cases (audits) instead of reading the "
+                                                          "incremental aggregates (docs/reports.md)")] = "0"
 
 
 class LoginForm(BaseModel):

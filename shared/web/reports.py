@@ -3,8 +3,11 @@ and ``/dashboard`` (HTML in Bahasa Indonesia), each with ``?from=YYYY-MM-DD&to=Y
 (local dates, WIB; ``to`` inclusive; default the last 28 days). ``POST /reports/login``
 opens a browser session for the dashboard; ``GET /reports/openapi.json`` is the document.
 
-Order of checks: the login form, the admin token (the dashboard: or its session cookie;
-without either the dashboard answers its login form), the route (404, 405), the period."""
+Order of checks: the people's pages (``/masuk``, ``/kasus/{id}``, ``/kotak-masuk``, ``/unit/{id}``,
+``/keluar``: shared/web/people_pages.py, their own checks), the login form, the admin token or a
+browser session (the admin token's cookie, or a coordinator's or head's person session: the
+dashboard and the CSV and JSON downloads; without any the dashboard answers its sign-in
+page), the route (404, 405), the period (the dashboard: a page in Bahasa Indonesia)."""
 from __future__ import annotations
 
 from datetime import datetime, time, timedelta
@@ -15,14 +18,13 @@ from flask import Request, Response
 from shared import logs
 from shared.domain.clock.calendar import WorkingCalendar
 from shared.domain.reports.figures import Period
-from shared.services.reports import build_report
-from shared.web import dashboard_session, openapi
+from shared.services.reports import build_aggregate_report, build_report
+from shared.web import dashboard_session, limits, openapi, people_dashboard, people_pages, reports_recurring
 from shared.web.auth import BEARER, SESSION, admin_refusal
 from shared.web.contract import Operation, Reply, errors
 from shared.web.errors import read_query, wire_values
 from shared.web.figures_csv import figures_csv
 from shared.web.report_models import LoginForm, PeriodQuery, Report
-from shared.web.reports_dashboard import render_dashboard
 from shared.web.responses import error, json_response
 from shared.web.routing import Route, Router, routing_error
 
@@ -36,8 +38,12 @@ def _report(request: Request, app: Any) -> dict[str, Any] | Response:
     period = _period(request.args, now, app.escalation.rules.calendar)
     if isinstance(period, Response):
         return period
-    report = build_report(app.report_source, period, now, app.escalation)
-    logs.info("report built", path=request.path.rstrip("/"), received=report["total"]["received"])
+    aggregates = None if request.args.get("exact") == "1" else getattr(app, "aggregate_store", None)
+    fast = aggregates is not None and aggregates.ready()  # issue 15: the aggregates; ?exact=1 rescans (audits)
+    report = build_aggregate_report(aggregates, period, now, app.escalation) if aggregates is not None and fast \
+        else build_report(app.report_source, period, now, app.escalation)
+    logs.info("report built", path=request.path.rstrip("/"), received=report["total"]["received"],
+              source="aggregates" if fast else "rescan")
     return report
 
 
@@ -55,14 +61,29 @@ def _csv(request: Request, app: Any) -> Response:
 
 def _dashboard(request: Request, app: Any) -> Response:
     report = _report(request, app)
-    return report if isinstance(report, Response) else Response(render_dashboard(report, app.catalog),
-                                                                 mimetype="text/html")
+    if isinstance(report, Response):  # a period it cannot show: a page in Bahasa Indonesia, not JSON
+        return people_dashboard.period_problem(request, app) if report.status_code == 422 else report
+    return people_dashboard.dashboard_page(request, app, report)
 
 
 def _login(request: Request, app: Any) -> Response:
+    locked = limits.locked_out(request, app)  # issue 14: a lockout after repeated wrong tokens
+    if locked is not None:
+        return _login_locked(locked)
     form = LoginForm.model_validate(wire_values(LoginForm, request.form))
-    return dashboard_session.login(form.token, app.settings.require_admin_token(), app.clock.now(),
-                                   secure=request.is_secure)
+    answer = dashboard_session.login(form.token, app.settings.require_admin_token(), app.clock.now(),
+                                     secure=request.is_secure)
+    if answer.status_code == 303:
+        limits.succeeded(request, app)
+        return answer
+    refused = limits.failed(request, app, answer)
+    return _login_locked(refused) if refused.status_code == 429 else answer
+
+
+def _login_locked(refusal: Response) -> Response:
+    form = dashboard_session.login_form(failed=True, status=429)
+    form.headers["Retry-After"] = refusal.headers["Retry-After"]
+    return form
 
 
 def _period(args: Any, now: datetime, calendar: WorkingCalendar) -> Period | Response:
@@ -86,7 +107,7 @@ def _spec(request: Request, app: Any) -> Response:
 
 _TEXT = {"type": "string"}
 _HTML = {"type": "string", "contentMediaType": "text/html"}
-_ADMIN = ((BEARER,),)
+_ADMIN = ((BEARER,), (SESSION,))  # the downloads open with the dashboard's browser session too
 _FIGURES = {**errors(401, 422)}
 ROUTER = Router([
     Route("/figures.json", "GET", _json, Operation(
@@ -102,27 +123,33 @@ ROUTER = Router([
         security=((BEARER,), (SESSION,)),
         replies={200: Reply("the page", None, media="text/html", schema=_HTML),
                  401: Reply("the login form", None, media="text/html", schema=_HTML),
-                 **errors(422)})),
+                 **errors(422),
+                 422: Reply("the period is not valid: a page saying so", None, media="text/html", schema=_HTML)})),
     Route("/login", "POST", _login, Operation(
         "Sign a browser in for the working day: an HttpOnly session cookie, never the token",
         body=LoginForm, body_media="application/x-www-form-urlencoded",
         replies={303: Reply("signed in: to the dashboard", None, headers={"Location": "dashboard",
                                                                           "Set-Cookie": "the session"}),
                  401: Reply("the token does not match: the form again", None, media="text/html", schema=_HTML),
-                 **errors()})),
+                 **errors(),
+                 429: Reply("too many wrong tokens from this address: the form again", None, media="text/html",
+                            schema=_HTML, headers={"Retry-After": "seconds until the lockout ends"})})),
+    Route("/dashboard/berulang", "GET", reports_recurring.handle, reports_recurring.OPERATION),  # issue 15
     Route("/openapi.json", "GET", _spec, openapi.SPEC_OPERATION),
 ])
 
 
 def handle(request: Request, app: Any) -> Response:
+    if people_pages.handles(request.path):  # sign-in, case page, inbox, drill-down (docs/people.md)
+        return people_pages.handle(request, app)
     match = ROUTER.match(request)
     if match.route is not None and match.route.handler in (_spec, _login):
         return match.call(request, app)
     dashboard = request.path.rstrip("/") == "/dashboard"
-    browser = dashboard and dashboard_session.session_valid(
-        request.cookies.get(dashboard_session.COOKIE), app.settings.require_admin_token(), app.clock.now())
+    # a browser session (the admin token's, or a coordinator's or head's) opens the dashboard and its downloads
+    browser = match.route is not None and people_dashboard.browser_of(request, app) is not None
     refusal = None if browser else admin_refusal(request, app)
     if refusal is not None:
-        return dashboard_session.login_form() if dashboard else refusal
+        return people_dashboard.sign_in_choice(request, app) if dashboard else refusal
     return match.call(request, app) if match.route else routing_error(
         match, "use /reports/figures.json, /reports/figures.csv or /reports/dashboard")

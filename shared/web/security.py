@@ -5,6 +5,7 @@ from __future__ import annotations
 BEARER, UNIT_KEY, OPEN311_KEY, SESSION = "adminToken", "unitKey", "open311Key", "dashboardSession"
 WEBHOOK_ID, WEBHOOK_TIMESTAMP, WEBHOOK_SIGNATURE = "webhookId", "webhookTimestamp", "webhookSignature"
 SIGNED = (WEBHOOK_ID, WEBHOOK_TIMESTAMP, WEBHOOK_SIGNATURE)  # Standard Webhooks: all three together
+TELEGRAM_SECRET = "telegramSecret"
 
 SCHEMES: dict[str, dict[str, str]] = {
     BEARER: {"type": "http", "scheme": "bearer", "description": "the admin token (SIGAP_ADMIN_TOKEN)"},
@@ -24,4 +25,6 @@ SCHEMES: dict[str, dict[str, str]] = {
     WEBHOOK_SIGNATURE: {"type": "apiKey", "in": "header", "name": "webhook-signature",
                         "description": "Standard Webhooks: space-separated 'v1,<base64 HMAC-SHA256>' of "
                                        "'{id}.{timestamp}.{body}', keyed with the source's whsec_ secret"},
+    TELEGRAM_SECRET: {"type": "apiKey", "in": "header", "name": "X-Telegram-Bot-Api-Secret-Token",
+                      "description": "the secret_token given to Telegram's setWebhook (SIGAP_TELEGRAM_WEBHOOK_SECRET)"},
 }

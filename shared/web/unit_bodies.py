@@ -7,13 +7,14 @@ from typing import Annotated, Literal
 from pydantic import BaseModel, ConfigDict, Field, StringConstraints
 
 from shared.domain.unit_actions import ACTIONS
-from shared.web.schemas import CASE_ID_PATTERN
+from shared.web.schemas import CASE_ID_PATTERN, LINE, TEXT
 
-Url = Annotated[str, StringConstraints(max_length=2048, pattern=r"^https?://\S+$")]
+Url = Annotated[str, StringConstraints(max_length=2048, pattern=r"^https?://[^\s\x00-\x1f\x7f]+$")]
 
 
-def _text(lo: int, hi: int) -> StringConstraints:
-    return StringConstraints(strip_whitespace=True, min_length=lo, max_length=hi)
+def _text(lo: int, hi: int, *, multiline: bool = True) -> StringConstraints:
+    """No control characters (shared/web/schemas.py): notes, reasons and texts may span lines."""
+    return StringConstraints(strip_whitespace=True, min_length=lo, max_length=hi, pattern=TEXT if multiline else LINE)
 
 
 class ActionBody(BaseModel):
@@ -42,7 +43,7 @@ class ReasonBody(ActionBody):
 class RerouteBody(ReasonBody):
     model_config = ConfigDict(json_schema_extra={"examples": [
         {"reason": "Bukan kewenangan DLH: saluran drainase.", "suggested_unit": "dinas-pupr"}]})
-    suggested_unit: Annotated[str, _text(1, 64)] | None = None
+    suggested_unit: Annotated[str, _text(1, 64, multiline=False)] | None = None
 
 
 class ResolveBody(ActionBody):
@@ -55,7 +56,7 @@ class ResolveBody(ActionBody):
 class ReassignBody(ActionBody):
     model_config = ConfigDict(json_schema_extra={"examples": [
         {"unit_id": "dinas-pupr", "reason": "Saluran, bukan sampah"}]})
-    unit_id: Annotated[str, _text(1, 64)]
+    unit_id: Annotated[str, _text(1, 64, multiline=False)]
     reason: Annotated[str, _text(1, 1000)] | None = None
 
 
@@ -66,7 +67,7 @@ class MergeBody(ActionBody):
 
 class CategoryBody(ActionBody):
     model_config = ConfigDict(json_schema_extra={"examples": [{"category": "drainase"}]})
-    category: Annotated[str, _text(1, 64)]
+    category: Annotated[str, _text(1, 64, multiline=False)]
 
 
 BODIES: dict[str, type[ActionBody]] = {

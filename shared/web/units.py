@@ -18,10 +18,10 @@ from datetime import datetime
 from typing import Annotated, Any
 
 from flask import Request, Response
-from pydantic import AwareDatetime, BeforeValidator, Field
+from pydantic import BeforeValidator, Field
 
 from shared.domain.unit_actions import Actor
-from shared.services.unit_actions import KEY_HEADER, MISSING_KEY, act_on_case, visible_to
+from shared.services.unit_actions import KEY_HEADER, MISSING_KEY, act_on_case, sent_back_by, visible_to
 from shared.web import openapi
 from shared.web.auth import BEARER, UNIT_KEY, unit_actor
 from shared.web.cases import CASE_ID, case_view
@@ -32,6 +32,7 @@ from shared.web.refusals import http_status
 from shared.web.replies import ActionDone, CasePage, CaseWithTimeline
 from shared.web.responses import error, json_response
 from shared.web.routing import Param, Route, Router, routing_error
+from shared.web.schemas import Instant
 from shared.web.unit_bodies import BODIES, HINTS, SUMMARIES
 
 __all__ = ["BODIES", "ROUTER", "handle"]
@@ -44,12 +45,13 @@ def _instant(value: Any) -> Any:
 
 class UnitQuery(StatusQuery):
     category: Annotated[str | None, Field(max_length=64, description="a category code")] = None
-    due_before: Annotated[AwareDatetime | None, BeforeValidator(_instant),
+    due_before: Annotated[Instant | None, BeforeValidator(_instant),
                           Field(description="RFC 3339 with a zone: cases due by then, soonest first")] = None
 
 
 LIST_CODES = {**CODES, "status": ("invalid_status", "status must be a case status"),
-              "due_before": ("invalid_field", "due_before must be an RFC 3339 date-time with a zone")}
+              "due_before": ("invalid_field", "due_before must be an RFC 3339 date-time with a zone, "
+                                            "in the years 1970..2999")}
 
 
 def _list(request: Request, app: Any, actor: Actor) -> Response:
@@ -68,9 +70,12 @@ def _list(request: Request, app: Any, actor: Actor) -> Response:
 
 def _one(request: Request, app: Any, actor: Actor, case_id: str) -> Response:
     case = app.repo.get(case_id)
-    if not visible_to(case, actor):
+    if case is None:
         return error(404, "case_not_found", "no case with this id", "id")
-    return json_response(case_view(case, app.catalog, app.repo.timeline(case.id)))
+    timeline = app.repo.timeline(case.id)
+    if not visible_to(case, actor) and not sent_back_by(timeline, actor.unit_id):
+        return error(404, "case_not_found", "no case with this id", "id")
+    return json_response(case_view(case, app.catalog, timeline))
 
 
 def _unknown_action(request: Request, app: Any, actor: Actor, case_id: str, action: str) -> Response:
@@ -81,8 +86,8 @@ def _act(request: Request, app: Any, actor: Actor, case_id: str, action: str) ->
     key = request.headers.get(KEY_HEADER)
     if key is None or not key.strip():
         return error(422, MISSING_KEY.code, MISSING_KEY.message, MISSING_KEY.field)
-    if len(key) > 255:
-        return error(422, "invalid_header", "Idempotency-Key must be 1-255 characters", KEY_HEADER)
+    if len(key) > 255 or not key.isprintable():
+        return error(422, "invalid_header", "Idempotency-Key must be 1-255 printable characters", KEY_HEADER)
     body = read_json(BODIES[action], request.get_data() or b"{}", hints=HINTS)
     if isinstance(body, Response):
         return body
@@ -90,7 +95,8 @@ def _act(request: Request, app: Any, actor: Actor, case_id: str, action: str) ->
     fingerprint = hashlib.sha256(f"{case_id}\n{action}\n{json.dumps(params, sort_keys=True)}".encode()).hexdigest()
     answer = act_on_case(case_id, action, params, actor=actor, idempotency_key=key, fingerprint=fingerprint,
                          uow=app.uow, publisher=app.publisher, clock=app.clock, catalog=app.catalog,
-                         rules=app.escalation.rules if app.escalation else None)
+                         rules=app.escalation.rules if app.escalation else None,
+                         corrections=getattr(app, "routing_learning", None))  # issue 12: routing learns
     return json_response(answer.body, http_status(answer.refused))
 
 
@@ -110,7 +116,8 @@ ROUTER = Router([
         "The caller's cases (the coordinator: any unit's, with unit=)", query=UnitQuery, security=CALLER,
         replies={200: Reply("one page of cases", CasePage), **errors(400, 401, 422)})),
     Route("/cases/{case_id}", "GET", _one, Operation(
-        "One case with its timeline (another unit's case is 404)", security=CALLER,
+        "One case with its timeline (another unit's case is 404; one the unit sent back it still reads, "
+        "with the unit it is with now)", security=CALLER,
         replies={200: Reply("the case", CaseWithTimeline), **errors(401, 404)}), params=_ID),
     *(Route(f"/cases/{{case_id}}/{action}", "POST", _act, Operation(
         SUMMARIES[action], body=model, headers=(IDEMPOTENCY,), security=CALLER, body_required=False,

@@ -8,12 +8,14 @@ from pydantic import AfterValidator, BaseModel, ConfigDict, Field, StringConstra
 
 from shared.delivery.state import DeliveryStatus
 from shared.domain.events import TOPICS
+from shared.web.schemas import LINE
 
 EVENT_TYPES = tuple(sorted(set(TOPICS) | {"*"}))
 CODES = {
-    "url": ("invalid_field", "url must be a string of at most 2048 characters"),
+    "url": ("invalid_field", "url must be a string of at most 2048 characters, no control characters"),
     "event_types": ("invalid_field", f"event_types must be a non-empty list of {list(EVENT_TYPES)}"),
-    "description": ("invalid_field", "description must be a string of at most 500 characters"),
+    "description": ("invalid_field", "description must be a string of at most 500 characters, no control "
+                                   "characters"),
     "status": ("invalid_status", "status must be pending, delivered or parked"),
 }
 
@@ -31,9 +33,9 @@ class SubscriptionIn(BaseModel):
     """The body of ``POST /webhooks/subscriptions`` (other fields are ignored)."""
     model_config = ConfigDict(extra="ignore", strict=True, frozen=True, json_schema_extra={"examples": [
         {"url": "http://127.0.0.1:9/hooks/sigap", "event_types": ["complaint.assigned"], "description": "SIMPEL"}]})
-    url: Annotated[str, StringConstraints(max_length=2048), Field(description="https (SSRF-checked)")]
+    url: Annotated[str, StringConstraints(max_length=2048, pattern=LINE), Field(description="https (SSRF-checked)")]
     event_types: Annotated[list[EventType], Field(min_length=1, description="event types, or '*' for all")]
-    description: Annotated[str, StringConstraints(max_length=500)] = ""
+    description: Annotated[str, StringConstraints(max_length=500, pattern=LINE)] = ""
 
 
 class DeliveriesQuery(BaseModel):

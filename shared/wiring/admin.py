@@ -7,6 +7,7 @@ from typing import TYPE_CHECKING
 from shared.wiring.core import Core
 
 if TYPE_CHECKING:
+    from shared.adapters.firestore_aggregates import FirestoreAggregateStore
     from shared.adapters.firestore_api_keys import FirestoreApiKeyStore
     from shared.adapters.firestore_reports import FirestoreReportSource
 
@@ -21,3 +22,8 @@ class AdminParts(Core):
     def report_source(self) -> FirestoreReportSource:
         from shared.adapters.firestore_reports import FirestoreReportSource
         return FirestoreReportSource(self.firestore)
+
+    @cached_property
+    def aggregate_store(self) -> FirestoreAggregateStore:  # issue 15: the incremental report aggregates
+        from shared.adapters.firestore_aggregates import FirestoreAggregateStore
+        return FirestoreAggregateStore(self.firestore)

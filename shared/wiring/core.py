@@ -12,6 +12,7 @@ if TYPE_CHECKING:
     from google.cloud import firestore
 
     from shared.adapters.clock import SystemClock
+    from shared.adapters.coalesced_limits import CoalescedLimits
     from shared.adapters.pubsub_events import PubSubEventPublisher
     from shared.domain.catalog import Catalog
     from shared.domain.clock.escalation import Escalation
@@ -59,3 +60,11 @@ class Core:
         batching = pubsub_v1.types.BatchSettings(max_messages=100, max_latency=0.001)
         return PubSubEventPublisher(pubsub_v1.PublisherClient(batch_settings=batching),
                                     self.settings.project_id)
+
+    @cached_property
+    def limits(self) -> CoalescedLimits:
+        """Abuse limits and auth-failure lockouts (issue 14), shared by every instance; hits
+        and lock checks coalesced per instance (shared/adapters/coalesced_limits.py)."""
+        from shared.adapters.coalesced_limits import CoalescedLimits
+        from shared.adapters.firestore_limits import FirestoreLimits
+        return CoalescedLimits(FirestoreLimits(self.firestore, self.clock), self.clock)

@@ -44,6 +44,9 @@ class CountingOutbox:
     def pending(self, created_before, limit):
         return self.inner.pending(created_before, limit)
 
+    def oldest_pending(self):
+        return self.inner.oldest_pending()
+
     def remove(self, event_id):
         self.inner.remove(event_id)
         with self._lock:

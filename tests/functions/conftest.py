@@ -16,12 +16,14 @@ from tests.fakes import (
     FakeApiKeyStore,
     FakeCaseStore,
     FakeClock,
+    FakeLimits,
     FakePublisher,
     FakeUnitOfWork,
     FakeWebhookSender,
     FakeWebhookStore,
 )
 from tests.lapor_fakes import FakeLaporStore
+from tests.routing_fakes import FakeRoutingLearning
 
 SOURCE = str(Path(__file__).resolve().parents[2] / "functions" / "main.py")
 SECRET = "whsec_" + base64.b64encode(b"functions-test-secret-0123").decode()
@@ -41,6 +43,9 @@ def app(monkeypatch):
         webhook_sender=FakeWebhookSender(unsafe={"https://169.254.169.254/latest"}))
     fake.escalation, fake.due_cases = _ESCALATION, store
     fake.lapor_store, fake.uow = FakeLaporStore(store), FakeUnitOfWork(store)
+    fake.limits = FakeLimits(fake.clock)
+    fake.routing_learning = FakeRoutingLearning()  # issue 12: corrections and the learned routing model
+    fake.routing_model = lambda: None
     monkeypatch.setattr(bootstrap, "_app", fake)
     return fake
 

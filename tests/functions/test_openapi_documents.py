@@ -4,13 +4,14 @@ the one error shape, and the security the function really checks."""
 import pytest
 from openapi_spec_validator import validate
 
-from shared.web import cases, intake, open311, reports, units, webhooks_admin
+from shared.web import cases, intake, open311, reports, telegram_webhook, units, webhooks_admin
 
 ROUTERS = {"intake": intake.ROUTER, "cases": cases.ROUTER, "units": units.ROUTER, "open311": open311.ROUTER,
-           "reports": reports.ROUTER, "webhooks": webhooks_admin.ROUTER}
+           "reports": reports.ROUTER, "webhooks": webhooks_admin.ROUTER, "telegram_webhook": telegram_webhook.ROUTER}
 SECURITY = {"intake": {"webhookId", "webhookTimestamp", "webhookSignature"}, "cases": {"adminToken"},
             "units": {"unitKey", "adminToken"}, "open311": {"open311Key"},
-            "reports": {"adminToken", "dashboardSession"}, "webhooks": {"adminToken"}}
+            "reports": {"adminToken", "dashboardSession"}, "webhooks": {"adminToken"},
+            "telegram_webhook": {"telegramSecret"}}
 PUBLIC = {("reports", "/login", "post"), ("open311", "/v2/services.json", "get")}
 
 

@@ -84,6 +84,7 @@ def test_a_browser_logs_in_with_a_form_and_gets_a_session_cookie(seeded, client)
     reports = client("reports")
     form = reports.get("/dashboard")
     assert form.status_code == 401 and b'name="token"' in form.data and b"Masuk" in form.data
+    assert b'href="./masuk"' in form.data  # personal sign-in first
     wrong = reports.post("/login", data={"token": "salah"})
     assert wrong.status_code == 401 and b"tidak cocok" in wrong.data
     assert not wrong.headers.get("Set-Cookie")
@@ -92,7 +93,8 @@ def test_a_browser_logs_in_with_a_form_and_gets_a_session_cookie(seeded, client)
     assert ok.status_code == 303 and "HttpOnly" in cookie and "SameSite=Strict" in cookie and ADMIN not in cookie
     page = reports.get("/dashboard")  # the test client keeps the cookie
     assert page.status_code == 200 and b"data-figure" in page.data
-    assert reports.get("/figures.json").status_code == 401  # the cookie opens the dashboard only
+    assert reports.get("/figures.json").status_code == 200  # and its downloads (issue 11)
+    assert reports.get("/figures.csv").status_code == 200
 
 
 def test_an_expired_or_forged_session_is_refused(seeded, client):

@@ -35,6 +35,13 @@ def stack(tmp_path_factory):
         "SIGAP_ALLOW_CLOCK_OVERRIDE": "1",  # escalation ticks may carry as_of (test_escalation.py)
         **LOCAL_WEBHOOK_POLICY,
         "SIGAP_WEBHOOK_RETRY_SCHEDULE": "1,1,1,1",
+        "SIGAP_TELEGRAM_WEBHOOK_SECRET": secrets.token_hex(16),  # telegram_webhook (test_openapi_contract.py)
+        # Abuse limits off for this shared stack: every test calls from 127.0.0.1, and an instance
+        # remembers a lockout or a window's count past the per-test reset of Firestore
+        # (shared/adapters/coalesced_limits.py). The limits are tested through the functions
+        # (tests/functions/test_abuse_limits.py) and on the emulator (test_limits_store.py).
+        "SIGAP_LOCKOUT_FREE_FAILURES": "1000000", "SIGAP_LIMIT_ADDRESS_PER_MINUTE": "0",
+        "SIGAP_LIMIT_SOURCE_PER_MINUTE": "0", "SIGAP_LIMIT_KEY_PER_MINUTE": "0",
     }
     local = LocalStack(project=PROJECT, firestore_port=free_port(), pubsub_port=free_port(),
                        gateway_port=free_port(), settings=settings,

@@ -41,7 +41,7 @@ SEED = os.environ.get("SIGAP_CONTRACT_SEED")  # to explore: another seed finds o
 SECONDS = float(os.environ.get("SIGAP_CONTRACT_SECONDS", "60"))
 CHECKS = [not_a_server_error, status_code_conformance, content_type_conformance, response_headers_conformance,
           response_schema_conformance]
-FUNCTIONS = ("intake", "cases", "units", "open311", "reports", "webhooks")
+FUNCTIONS = ("intake", "cases", "units", "open311", "reports", "webhooks", "telegram_webhook")
 
 
 @schemathesis.deserializer("text/xml", "text/csv", "text/html")
@@ -101,6 +101,8 @@ def _request(case: Any, function: str, api: Any, world: dict[str, Any], pick: in
         headers.update([{"X-Api-Key": world["dlh"]}, {"X-Api-Key": world["kominfo"]}, api.admin][pick])
     elif function == "open311" and credentials:
         kwargs["params"] = {**(kwargs.get("params") or {}), "api_key": world["open311"]}
+    elif function == "telegram_webhook" and credentials:
+        headers["X-Telegram-Bot-Api-Secret-Token"] = api.stack.settings["SIGAP_TELEGRAM_WEBHOOK_SECRET"]
     elif credentials:
         headers.update(api.admin)
     return kwargs

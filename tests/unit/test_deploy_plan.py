@@ -1,42 +1,36 @@
-import json
-from pathlib import Path
+"""What remains of infra/deploy.py: checking the catalog and staging the source infra/terraform zips."""
+import shutil
 
-from infra.deploy import plan, stage_source
-from infra.topology import load_topology
+import pytest
 
-PLAN = plan("sigap-prod", "asia-southeast2", Path("/build"))
-LINES = [" ".join(c) for c in PLAN]
-
-
-def test_every_function_is_deployed_with_its_entry_point_and_secrets():
-    for spec in load_topology()["functions"]:
-        (deploy,) = [c for c in PLAN
-                     if c[:3] == ["gcloud", "functions", "deploy"] and f"--entry-point={spec.name}" in c]
-        assert "--runtime=python311" in deploy
-        assert any(a.startswith("--set-secrets=SIGAP_INTAKE_SECRETS=") for a in deploy)
-        assert not any("whsec_" in a for a in deploy)
-
-
-def test_every_schedule_runs_in_jakarta_time_and_every_extra_topic_gets_a_trigger():
-    for spec in load_topology()["functions"]:
-        if spec.trigger == "schedule":
-            assert any(f"--topic={spec.topic}" in line and "--time-zone=Asia/Jakarta" in line for line in LINES)
-        for topic in spec.topics[1:]:
-            assert any("eventarc triggers create" in line and f"--transport-topic={topic}" in line for line in LINES)
-
-
-def test_every_composite_index_is_created():
-    indexes = json.loads((Path(__file__).resolve().parents[2] / "infra" / "firestore.indexes.json").read_text())
-    assert sum("firestore indexes composite create" in line for line in LINES) == len(indexes["indexes"])
+from infra import deploy
+from shared.adapters.catalog_files import DEFAULT_CATALOG_DIR, CatalogError
 
 
 def test_staged_source_has_main_at_the_top_and_shared_beside_it():
-    source = stage_source()
+    source = deploy.stage_source()
     assert (source / "main.py").is_file() and (source / "shared" / "domain" / "case.py").is_file()
     assert (source / "requirements.txt").read_text().startswith("# Runtime")
+    assert not list(source.rglob("__pycache__"))
 
 
-def test_a_long_sync_run_gets_a_longer_timeout_and_ack_deadline():
-    (spec,) = [f for f in load_topology()["functions"] if f.name == "sync_lapor"]
-    (deploy,) = [c for c in PLAN if "--entry-point=sync_lapor" in c]
-    assert "--timeout=300" in deploy and spec.ack_deadline_seconds == 300
+def test_the_command_checks_the_catalog_then_stages(capsys):
+    assert deploy.main([]) == 0
+    assert capsys.readouterr().out.strip() == "build/functions"
+
+
+def test_a_bad_catalog_stops_before_staging(monkeypatch, tmp_path):
+    shutil.copytree(DEFAULT_CATALOG_DIR, tmp_path / "catalog")
+    units = tmp_path / "catalog" / "units.yaml"
+    units.write_text(units.read_text().replace("id: dlh", "id: DLH !", 1))
+    staged = []
+    monkeypatch.setattr(deploy, "stage_source", lambda: staged.append(1))
+    with pytest.raises(CatalogError):
+        deploy.main(["--catalog-dir", str(tmp_path / "catalog")])
+    assert not staged
+    deploy.check_catalog(catalog_dir=DEFAULT_CATALOG_DIR)
+
+
+def test_no_gcloud_command_path_is_left():
+    text = (deploy.ROOT / "infra" / "deploy.py").read_text()
+    assert "subprocess" not in text and "--apply" not in text

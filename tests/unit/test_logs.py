@@ -47,3 +47,43 @@ def test_muted_silences_only_inside_the_block():
         logs.log("INFO", "hidden", stream=out)
     logs.log("INFO", "shown", stream=out)
     assert [json.loads(line)["message"] for line in out.getvalue().splitlines()] == ["shown"]
+
+
+def test_threads_never_glue_two_objects_onto_one_line(tmp_path):
+    """Issue 14: one os.write per line under one lock; 16 threads x 200 lines, some long."""
+    import threading
+    path = tmp_path / "log.jsonl"
+    with path.open("w") as stream:
+        def spam(n):
+            for i in range(200):
+                logs.log("INFO", "x" * (i * 37 % 5000), stream=stream, thread=n, i=i)
+        threads = [threading.Thread(target=spam, args=(n,)) for n in range(16)]
+        for t in threads:
+            t.start()
+        for t in threads:
+            t.join()
+    lines = path.read_text().split("\n")
+    assert lines[-1] == "" and len(lines) == 16 * 200 + 1
+    assert len({(json.loads(line)["thread"], json.loads(line)["i"]) for line in lines[:-1]}) == 16 * 200
+
+
+def test_python_logging_with_a_traceback_is_one_json_line(capsys):
+    import logging
+    logs.install()
+    try:
+        raise RuntimeError("boom")
+    except RuntimeError:
+        logging.getLogger("flask.app").exception("Exception on /x [GET]")
+    lines = capsys.readouterr().err.splitlines()
+    entries = [json.loads(line) for line in lines if line.startswith("{")]
+    assert lines and all(line.startswith("{") for line in lines)
+    (entry,) = [e for e in entries if e.get("logger") == "flask.app"]
+    assert entry["severity"] == "ERROR" and "RuntimeError: boom" in entry["message"]
+    assert "Traceback" in entry["message"]
+
+
+def test_line_breaks_json_leaves_raw_are_escaped():
+    out = io.StringIO()
+    logs.log("INFO", "a\u2028b\x85c\nd", stream=out)
+    (line,) = out.getvalue().splitlines()
+    assert json.loads(line)["message"] == "a\u2028b\x85c\nd"

@@ -38,3 +38,36 @@ def test_sweep_raises_when_the_broker_is_down_and_keeps_the_events():
     with pytest.raises(ConnectionError):
         drain_outbox(outbox=store, publisher=FakePublisher(fail=True), clock=clock, grace_seconds=30)
     assert len(store.outbox) == 2
+
+
+def checked_lines(capsys):
+    import json
+    return [line for line in map(json.loads, capsys.readouterr().out.splitlines())
+            if line["message"] == "outbox sweep checked"]
+
+
+def test_every_sweep_reports_the_age_of_the_oldest_event_still_pending(capsys):
+    store, clock, publisher = FakeCaseStore(), FakeClock(), FakePublisher()
+    drain_outbox(outbox=store, publisher=publisher, clock=clock, grace_seconds=30)
+    (empty,) = checked_lines(capsys)
+    assert (empty["oldest_age_seconds"], empty["published"], empty["severity"]) == (0, 0, "INFO")
+    stored_events(store, clock, 2)
+    clock.advance(seconds=40)
+    receive_complaint(ComplaintIn(external_id="late", title="Lampu jalan mati", description="Sudah tiga malam."),
+                      source="demo", delivery_id="late", uow=FakeUnitOfWork(store),
+                      publisher=FakePublisher(fail=True), clock=clock)
+    clock.advance(seconds=10)
+    drain_outbox(outbox=store, publisher=publisher, clock=clock, grace_seconds=30)
+    (line,) = checked_lines(capsys)
+    assert line["published"] == 2 and len(store.outbox) == 1
+    assert line["oldest_age_seconds"] == 10.0  # the fresh one, left to the inline publish
+
+
+def test_a_failing_sweep_still_reports_how_old_its_stuck_events_are(capsys):
+    store, clock = FakeCaseStore(), FakeClock()
+    stored_events(store, clock, 2)
+    clock.advance(seconds=700)
+    with pytest.raises(ConnectionError):
+        drain_outbox(outbox=store, publisher=FakePublisher(fail=True), clock=clock, grace_seconds=30)
+    (line,) = checked_lines(capsys)
+    assert line["oldest_age_seconds"] == 700.0 and line["failed"] is True and line["published"] == 0

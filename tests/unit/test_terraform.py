@@ -146,11 +146,12 @@ def test_redrive_republishes_events_and_drops_ticks():
 
 def test_every_subscription_has_a_dead_letter_and_a_retry_policy():
     subscriptions = _of_type("google_pubsub_subscription")
-    assert set(subscriptions) == {"google_pubsub_subscription.push", "google_pubsub_subscription.dead_letter_hold"}
+    assert set(subscriptions) == {"google_pubsub_subscription.push", "google_pubsub_subscription.dead_letter_hold",
+                                  "google_pubsub_subscription.bigquery"}
     for address, body in subscriptions.items():
         assert _block(body, "expiration_policy")["ttl"] == "", f"{address} would expire when idle"
-        if address.endswith("dead_letter_hold"):
-            continue
+        if address.endswith(("dead_letter_hold", "bigquery")):
+            continue  # the BigQuery subscriptions: test_every_domain_event_lands_in_bigquery
         dead = _block(body, "dead_letter_policy")
         assert dead["dead_letter_topic"] == "${google_pubsub_topic.dead_letter.id}"
         assert dead["max_delivery_attempts"] == "${local.dead_letter.max_delivery_attempts}"
@@ -201,6 +202,9 @@ ALLOWED_GRANTS = {  # every IAM grant in infra/terraform: (role, member); nothin
     "google_pubsub_topic_iam_member.dead_letter_publisher": ("roles/pubsub.publisher", "${local.pubsub_agent}"),
     "google_pubsub_subscription_iam_member.dead_letter_subscriber":
         ("roles/pubsub.subscriber", "${local.pubsub_agent}"),
+    "google_pubsub_subscription_iam_member.bigquery_dead_letter_subscriber":
+        ("roles/pubsub.subscriber", "${local.pubsub_agent}"),
+    "google_bigquery_dataset_iam_member.pubsub_writer": ("${each.key}", "${local.pubsub_agent}"),
     "google_project_iam_member.build_log_writer":
         ("roles/logging.logWriter", "serviceAccount:${google_service_account.build.email}"),
     "google_artifact_registry_repository_iam_member.build_writer":
@@ -240,14 +244,15 @@ def test_access_entries_are_consistent_with_the_topology_and_the_code():
         assert set(access["secrets"]) <= set(SECRETS), name
         assert len(set(access["publishes"])) == len(access["publishes"]), name
     exposure = {level: {n for n, a in ACCESS.items() if a["exposure"] == level} for level in ("public", "admin")}
-    assert exposure == {"public": {"intake", "open311", "units", "reports"}, "admin": {"cases", "webhooks"}}
+    assert exposure == {"public": {"intake", "open311", "units", "reports", "telegram_webhook"},
+                        "admin": {"cases", "webhooks"}}
     # the outbox holds every event an announce() commits; digests and alerts are published directly
     assert set(ACCESS["sweep_outbox"]["publishes"]) == domain_topics - {"digest-daily", "sigap-alerts"}
     # each wake-up topic is published by someone and consumed by its worker
     published = {t for a in ACCESS.values() for t in a["publishes"]}
     for spec in FUNCTIONS.values():
         if spec["trigger"] == "schedule" and spec["topic"] not in ("outbox-sweep", "escalation-tick", "digest-tick",
-                                                                    "lapor-sync"):
+                                                                    "lapor-sync", "routing-learn-tick"):
             assert spec["topic"] in published, spec["name"]
     assert {t for t in published if t in domain_topics} <= set(FUNCTIONS["dispatch_webhooks"]["topics"])
 
@@ -260,8 +265,9 @@ def test_secrets_are_containers_mounted_only_where_read():
     mount = dynamic["secret_environment_variables"]
     assert mount["for_each"] == "${[for key in each.value.access.secrets : key if local.secrets[key].enabled]}"
     env = {s["env"] for s in SECRETS.values()}
-    assert env == {"SIGAP_INTAKE_SECRETS", "SIGAP_ADMIN_TOKEN", "SIGAP_LAPOR_TOKEN", "SIGAP_SMTP_PASSWORD",
-                   "SIGAP_TELEGRAM_BOT_TOKEN"}
+    assert env == {"SIGAP_INTAKE_SECRETS", "SIGAP_ADMIN_TOKEN", "SIGAP_LINK_SECRET", "SIGAP_LAPOR_TOKEN",
+                   "SIGAP_SMTP_PASSWORD", "SIGAP_TELEGRAM_BOT_TOKEN", "SIGAP_TELEGRAM_WEBHOOK_SECRET",
+                   "SIGAP_WHATSAPP_TOKEN"}
     assert not env & set(LOCALS["setting_values"]), "a secret in plain environment variables"
     assert not any(_has(LOCALS["common_settings"], name) for name in env), "a secret in plain environment variables"
 
@@ -285,6 +291,28 @@ def test_every_setting_is_a_described_typed_variable_read_by_the_code():
     for name, variable in VARIABLES.items():
         assert variable.get("type") and len(variable.get("description", "")) > 10, f"variable {name}"
     assert "default" not in VARIABLES["lapor_base_url"] and "default" not in VARIABLES["project_id"]
+
+
+def _passed_to(function: str) -> set[str]:
+    """The variables infra/terraform sets for a function: common ones, its name, its settings, its secrets."""
+    common = set(re.findall(r"\b(SIGAP_[A-Z_]+)\s*=", LOCALS["common_settings"]))
+    own = {"SIGAP_FUNCTION"} if _has(LOCALS["function_env"], "{SIGAP_FUNCTION = name}") else set()
+    access = ACCESS[function]
+    return common | own | set(access["settings"]) | {SECRETS[key]["env"] for key in access["secrets"]}
+
+
+def test_every_setting_a_function_requires_in_production_is_passed_to_it():
+    from shared.config import requirements_of
+    assert _has(LOCALS["common_settings"], 'SIGAP_ENV = "production"')
+    assert _has(LOCALS["function_env"], "merge(local.common_settings, {SIGAP_FUNCTION = name}")
+    everything = {n for f in ACCESS for n in _passed_to(f)} | set(LOCALS["setting_values"])
+    for function in FUNCTIONS:
+        passed = _passed_to(function)
+        for rule in requirements_of(function):
+            if rule.kind == "not_true":
+                assert not set(rule.variables) & everything, f"{function}: Terraform sets {rule.variables}"
+            else:
+                assert set(rule.variables) <= passed, (function, set(rule.variables) - passed)
 
 
 def test_providers_are_pinned_exactly():
@@ -319,7 +347,7 @@ def test_ttl_policies_cover_the_collections_that_only_grow():
     assert ttl["for_each"] == "${local.ttl_collections}" and ttl["field"] == "${local.ttl_field}"
     assert "ttl_config" in ttl and ttl["index_config"] == [{}]
     collections = set(LOCALS["ttl_collections"])
-    assert collections == {"idempotency_keys", "deliveries", "webhook_deliveries", "notifications", "outbox"}
+    assert collections == {"idempotency_keys", "deliveries", "webhook_deliveries", "notifications", "outbox", "limits"}
     adapters = "\n".join(p.read_text() for p in (ROOT / "shared" / "adapters").glob("*.py"))
     for collection in collections:
         assert f'"{collection}"' in adapters, f"no adapter writes the collection {collection}"
@@ -330,16 +358,50 @@ def test_ttl_policies_cover_the_collections_that_only_grow():
 
 # --- Operations --------------------------------------------------------------------------------------
 
-PENDING_LOG_LINES = {"outbox sweep checked"}  # the code does not log it yet: docs/deploy.md, "What the code must log"
+def _log_calls(message: str) -> list[str]:
+    """The source of each call in shared/ that logs the message: logs.<severity>("message", ...),
+    or lapor's alert(publisher, clock, "message", ...), which logs it as an ERROR."""
+    calls = []
+    for path in (ROOT / "shared").rglob("*.py"):
+        text = path.read_text()
+        call_start = rf'(?:logs\.(?:info|warning|error|log)|\balert)\(\s*(?:\w+,\s*)*"{re.escape(message)}"'
+        for match in re.finditer(call_start, text):
+            depth, end = 0, match.end()
+            for end in range(match.start(), len(text)):  # to the call's closing parenthesis
+                depth += {"(": 1, ")": -1}.get(text[end], 0)
+                if depth == 0 and text[end] == ")":
+                    break
+            call = text[match.start():end + 1]
+            # logs.error("...", **fields): the fields are built just before the call
+            calls.append(text[max(0, match.start() - 600):match.start()] + call if "**" in call else call)
+    return calls
 
 
-def test_log_metrics_count_lines_the_code_writes():
-    code = "\n".join(p.read_text() for p in (ROOT / "shared").rglob("*.py"))
+def test_log_metrics_read_lines_and_fields_the_code_writes():
     for address, metric in _of_type("google_logging_metric").items():
         messages = re.findall(r'jsonPayload\.message="([^"]+)"', metric["filter"])
         assert messages, address
-        for message in set(messages) - PENDING_LOG_LINES:
-            assert f'"{message}"' in code, f"{address}: no code logs {message!r}"
+        extractors = [metric.get("value_extractor", ""), *metric.get("label_extractors", {}).values()]
+        fields = set(re.findall(r"jsonPayload\.(\w+)", " ".join([metric["filter"], *extractors]))) - {"message"}
+        for message in set(messages):
+            calls = _log_calls(message)
+            assert calls, f"{address}: no code logs {message!r}"
+            for field in fields:
+                assert any(re.search(rf"\b{field}=", call) for call in calls), \
+                    f"{address}: {message!r} is logged without the field {field}"
+
+
+def test_the_outbox_alert_reads_the_sweeps_age_in_seconds():
+    metric = RESOURCES["google_logging_metric.outbox_oldest_age"]
+    assert metric["value_extractor"] == "EXTRACT(jsonPayload.oldest_age_seconds)"
+    assert _block(metric, "metric_descriptor")["unit"] == "s"
+    (call,) = _log_calls("outbox sweep checked")
+    assert "oldest_age_seconds=" in call
+    alert = RESOURCES["google_monitoring_alert_policy.outbox_stale"]
+    stale, absent = alert["conditions"]
+    assert _block(stale, "condition_threshold")["threshold_value"] == 600
+    assert _has(_block(stale, "condition_threshold")["filter"], "google_logging_metric.outbox_oldest_age.name")
+    assert _has(_block(absent, "condition_absent")["filter"], "google_logging_metric.outbox_oldest_age.name")
 
 
 def test_alerts_cover_what_the_issue_asks():
@@ -415,3 +477,56 @@ def test_the_runbook_table_says_what_access_tf_grants():
         assert (row["exposure"], row["firestore"]) == (access["exposure"], access["firestore"]), name
         for key in ("publishes", "secrets", "settings"):
             assert row[key] == sorted(access[key]), (name, key)
+
+
+# --- BigQuery (issue 15) -------------------------------------------------------------------------
+
+def test_every_domain_event_lands_in_bigquery():
+    assert set(TOPICS.values()) == set(hcl_list(LOCALS["bigquery_event_topics"]))
+    assert "report-facts" in TOPOLOGY["topics"] and "report-facts" in ACCESS["reports_ingest"]["publishes"]
+    sub = RESOURCES["google_pubsub_subscription.bigquery"]
+    assert sub["for_each"] == "${local.bigquery_subscriptions}"
+    assert _has(LOCALS["bigquery_subscriptions"], '"bigquery-report-facts" = { topic = "report-facts", table = '
+                                                  '"case_facts" }')
+    config = _block(sub, "bigquery_config")
+    assert config["use_table_schema"] is True and config["write_metadata"] is False
+    assert _has(config["table"], "${each.value.table}")
+    assert _block(sub, "dead_letter_policy")["dead_letter_topic"] == "${google_pubsub_topic.dead_letter.id}"
+    assert "push_config" not in sub
+    writer = RESOURCES["google_bigquery_dataset_iam_member.pubsub_writer"]
+    assert _has(writer["for_each"], '["roles/bigquery.dataEditor", "roles/bigquery.metadataViewer"]')
+    assert "bigquery.googleapis.com" in LOCALS["apis"]
+
+
+@pytest.mark.parametrize("table, partition", [("events", "occurred_at"), ("case_facts", "recorded_at")])
+def test_bigquery_tables_are_partitioned_by_day_and_clustered_by_unit(table, partition):
+    body = RESOURCES[f"google_bigquery_table.{table}"]
+    assert _block(body, "time_partitioning") == {"type": "DAY", "field": partition}
+    assert body["clustering"] == ["unit_id"] and body["deletion_protection"] is True
+    assert _has(body["schema"], f"../bigquery/{table}.schema.json")
+    schema = {c["name"]: c for c in json.loads((ROOT / "infra" / "bigquery" / f"{table}.schema.json").read_text())}
+    assert schema[partition]["type"] == "TIMESTAMP" and "unit_id" in schema
+    assert not {"title", "description", "reporter", "name", "phone", "email"} & set(schema)
+
+
+def test_the_message_fields_are_the_table_columns():
+    from datetime import UTC, datetime
+
+    from shared.domain.events import DomainEvent
+    from shared.domain.reports.aggregates import facts_rows
+    from shared.domain.reports.figures import CaseFacts
+    from tests.escalation_support import ESCALATION
+    columns = {t: {c["name"] for c in json.loads((ROOT / "infra" / "bigquery" / f"{t}.schema.json").read_text())}
+               for t in ("events", "case_facts")}
+    at = datetime(2026, 3, 2, 3, tzinfo=UTC)
+    message = DomainEvent("e1", "complaint.assigned", "c1", at, {"unit_id": "dlh"}).to_message()
+    assert set(message) == columns["events"]
+    facts = CaseFacts(id="c1", status="assigned", category="drainase", unit_id="dlh", kelurahan="Yosodadi",
+                      anchor_at=at, sla_days=14, assigned_at=at, escalations=((at, 1),), reroutes=((at, "dlh"),))
+    rows = facts_rows(facts, 3, ESCALATION.rules.policy, ESCALATION.rules.calendar, at)
+    assert set().union(*rows) == columns["case_facts"]
+
+
+def hcl_list(value: Any) -> list[str]:
+    """A toset([...]) local as python-hcl2 gives it back."""
+    return re.findall(r'"([^"]+)"', value) if isinstance(value, str) else list(value)

@@ -122,8 +122,15 @@ def message(case: Case, step: Step, unit_name: str, rules: ClockRules) -> str:
     if step.kind == REMINDER:
         return (f"Pengingat: laporan {case.id} di {unit_name} belum mendapat {what}. "
                 f"Batas waktu {what}: {when}.")
+    # "tanpa jawaban" only when nobody answered (the notifications say the same, issue 11)
+    if case.clock is None or case.clock.responded_at is None:
+        state = "tanpa jawaban"
+    elif case.status is CaseStatus.IN_PROGRESS:
+        state = "sudah ditindaklanjuti, belum selesai"
+    else:
+        state = "sudah diterima, belum ada tindak lanjut"
     return (f"Eskalasi tingkat {step.level}: laporan {case.id} di {unit_name} melewati batas waktu "
-            f"{what} ({when}) tanpa jawaban. Mohon segera ditindaklanjuti.")
+            f"{what} ({when}), {state}. Mohon segera ditindaklanjuti.")
 
 
 def late_message(case: Case, clock: CaseClock, unit_name: str, next_title: str | None, rules: ClockRules) -> str:

@@ -169,8 +169,9 @@ def facts_from_case(case: Any, entries: Iterable[Any]) -> CaseFacts:
         if e.action == "escalated":
             escalations.append((e.at, int(e.detail.get("level", 0))))
         elif e.action == "reroute_requested":
-            parts = e.actor.split(":")
-            reroutes.append((e.at, parts[1] if len(parts) > 1 and parts[0] == "unit" else case.unit_id or "-"))
+            parts = e.actor.split(":")  # the unit that sent it back: recorded since people act too
+            by_key = parts[1] if len(parts) > 1 and parts[0] == "unit" else None
+            reroutes.append((e.at, e.detail.get("from_unit") or by_key or case.unit_id or "-"))
         elif e.action == "resolved":
             resolved.append(e.at)
     location = case.location or {}
