@@ -118,7 +118,8 @@ def _outbox_page(standin: Standin) -> str:
     parts = ["<!doctype html><html lang='id'><head><meta charset='utf-8'>",
              "<meta name='viewport' content='width=device-width, initial-scale=1'>",
              "<title>Sigap: pesan terkirim (lokal)</title><style>body{font-family:sans-serif;max-width:60rem;"
-             "margin:1rem auto;padding:0 1rem}pre{white-space:pre-wrap;background:#f4f4f4;padding:.5rem}"
+             "margin:1rem auto;padding:0 1rem}"
+             "pre{white-space:pre-wrap;overflow-wrap:anywhere;background:#f4f4f4;padding:.5rem}"
              "section{border-bottom:1px solid #ccc;padding:.5rem 0}form{display:inline}</style></head><body>",
              "<h1>Pesan terkirim (stand-in lokal)</h1><p>E-mail, Telegram dan WhatsApp yang dikirim Sigap di "
              "<code>make run</code>; terbaru di atas. JSON: <a href='/_standin/sent?service=mail'>mail</a>, "
