@@ -53,6 +53,7 @@ import requests
 
 from infra.local.stack import ROOT, LocalStack, Process, free_port, port_open, wait_until
 from shared.domain.integrations.signature import signed_headers
+from tests.benchmarks.bench_cold_start import import_seconds
 
 PROJECT = "sigap-bench"
 
@@ -119,17 +120,6 @@ def dedicated_intake(stack: LocalStack, log_dir: Path, project: str | None = Non
     return process, f"http://127.0.0.1:{port}"
 
 
-def import_seconds(code: str, repeats: int = 5) -> float:
-    env = {**os.environ, "SIGAP_PROJECT_ID": PROJECT}
-    times = []
-    for _ in range(repeats):
-        out = subprocess.run([sys.executable, "-c", "import time; t=time.perf_counter();" + code +
-                              ";print(time.perf_counter()-t)"], cwd=ROOT, env=env,
-                             capture_output=True, text=True, check=True)
-        times.append(float(out.stdout.strip().splitlines()[-1]))
-    return statistics.median(times)
-
-
 def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("--requests", type=int, default=400)
@@ -192,8 +182,9 @@ def main() -> None:
             subprocess.run(["git", "worktree", "remove", "--force", str(log_dir / "before")], cwd=ROOT,
                            capture_output=True)
     baseline = statistics.mean(raw)
-    framework = import_seconds("import functions_framework")
-    functions = import_seconds("import runpy; runpy.run_path('functions/main.py')")
+    env = {**os.environ, "SIGAP_PROJECT_ID": PROJECT}
+    framework = import_seconds("import functions_framework", env, 5)
+    functions = import_seconds("import runpy; runpy.run_path('functions/main.py')", env, 5)
     print(json.dumps({
         "threads": args.threads, "requests": args.requests, "rounds": args.rounds,
         "raw_transactional_writes_per_s": round(baseline, 1),
