@@ -49,6 +49,15 @@ class FirestoreAggregateStore:
         batch = self._db.batch()
         for doc_id, data in _documents(counts, entries).items():
             batch.set(self._db.collection(collection_of(doc_id)).document(doc_id), data, merge=True)
+        self._stage_ledger(batch, case_id, token, new)
+        try:
+            batch.commit()
+        except _LOST:
+            return False
+        return True
+
+    def _stage_ledger(self, batch: Any, case_id: str, token: Any, new: Contribution) -> None:
+        """The case's new contribution, over the version read (create the first time)."""
         ledger = self._db.collection(LEDGER).document(case_id)
         record = {"contribution": json.dumps(new.to_json(), sort_keys=True), "digest": new.digest(),
                   "at": firestore.SERVER_TIMESTAMP}
@@ -56,11 +65,6 @@ class FirestoreAggregateStore:
             batch.create(ledger, record)
         else:
             batch.update(ledger, record, option=self._db.write_option(last_update_time=token))
-        try:
-            batch.commit()
-        except _LOST:
-            return False
-        return True
 
     def ledgers(self, case_ids: list[str]) -> dict[str, tuple[Contribution, Any]]:
         """``applied`` for many cases in one round trip (the backfill)."""
@@ -83,13 +87,7 @@ class FirestoreAggregateStore:
             for key, n in case_counts.items():
                 counts[key] += n
             entries.update(case_entries)
-            ledger = self._db.collection(LEDGER).document(case_id)
-            record = {"contribution": json.dumps(new.to_json(), sort_keys=True), "digest": new.digest(),
-                      "at": firestore.SERVER_TIMESTAMP}
-            if token is None:
-                batch.create(ledger, record)
-            else:
-                batch.update(ledger, record, option=self._db.write_option(last_update_time=token))
+            self._stage_ledger(batch, case_id, token, new)
         for doc_id, data in _documents({k: n for k, n in counts.items() if n}, entries).items():
             batch.set(self._db.collection(collection_of(doc_id)).document(doc_id), data, merge=True)
         batch.set(self._db.collection(META).document(BACKFILL), dict(meta), merge=True)
