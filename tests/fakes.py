@@ -237,6 +237,9 @@ class FakePublisher:
         self.signals.append((topic, payload))
         return str(len(self.signals))
 
+    def publish_signals(self, topic: str, payloads: Sequence[dict[str, Any]]) -> list[str]:
+        return [self.publish_signal(topic, payload) for payload in payloads]
+
 
 class FakeApiKeyStore:
     def __init__(self) -> None:

@@ -33,6 +33,10 @@ class FakeAggregateStore:
     def unit_documents(self, first_week: str, last_week: str) -> list[dict[str, Any]]:
         return [d for d in self.docs.values() if d["kind"] == "u" and first_week <= d["week"] <= last_week]
 
+    def kelurahan_documents(self, place: str, first_week: str, last_week: str) -> list[dict[str, Any]]:
+        return [d for d in self.docs.values()
+                if d["kind"] == "k" and d["kelurahan"] == place and first_week <= d["week"] <= last_week]
+
     def now_documents(self) -> list[dict[str, Any]]:
         return [d for d in self.docs.values() if d["kind"] == "n"]
 

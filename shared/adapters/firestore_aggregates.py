@@ -24,6 +24,8 @@ from shared.domain.reports.aggregates import KELURAHAN, NOW, Contribution, Key, 
 
 UNITS, KELURAHAN_DOCS, NOW_DOCS, LEDGER, META = ("report_units", "report_kelurahan", "report_now", "report_ledger",
                                                  "report_meta")
+# One kelurahan's documents over a range of weeks: the recurring-problems page's kelurahan view
+QUERY_SHAPES = ((KELURAHAN_DOCS, (("kelurahan", "=="), ("week", "asc"))),)
 BACKFILL = "backfill"  # report_meta/backfill: {cursor, cases, complete} (infra/tools/backfill_aggregates.py)
 _LOST = (gexc.AlreadyExists, gexc.FailedPrecondition, gexc.NotFound, gexc.Aborted, gexc.Conflict)
 
@@ -123,10 +125,12 @@ class FirestoreAggregateStore:
         snap = self._db.collection(META).document(BACKFILL).get()
         return bool(snap.exists and (snap.to_dict() or {}).get("complete"))
 
-    def kelurahan_documents(self, first_week: str, last_week: str) -> list[dict[str, Any]]:
-        query = self._db.collection(KELURAHAN_DOCS).where(filter=FieldFilter("week", ">=", first_week)).where(
-            filter=FieldFilter("week", "<=", last_week))
-        return [snap.to_dict() or {} for snap in query.stream()]
+    def kelurahan_documents(self, place: str, first_week: str, last_week: str) -> list[dict[str, Any]]:
+        query = self._db.collection(KELURAHAN_DOCS).where(filter=FieldFilter("kelurahan", "==", place)).where(
+            filter=FieldFilter("week", ">=", first_week)).where(filter=FieldFilter("week", "<=", last_week))
+        docs = [snap.to_dict() or {} for snap in query.stream()]
+        self.reads = len(docs)
+        return docs
 
 
 def _documents(counts: Mapping[Key, int], entries: Mapping[Key, Any]) -> dict[str, dict[str, Any]]:

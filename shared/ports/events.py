@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import builtins
+from collections.abc import Sequence
 from datetime import datetime
 from typing import Any, Protocol
 
@@ -26,4 +27,8 @@ class EventPublisher(Protocol):
 
     def publish_signal(self, topic: str, payload: dict[str, Any]) -> str:
         """A plain message on one of Sigap's own topics (e.g. a kick to a worker)."""
+        ...
+
+    def publish_signals(self, topic: str, payloads: Sequence[dict[str, Any]]) -> list[str]:
+        """Plain messages on one topic, sent together; returns once the broker has every one."""
         ...

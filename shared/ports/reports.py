@@ -38,6 +38,10 @@ class AggregateStore(Protocol):
         """The (unit, category, week) documents of the weeks ``first_week``..``last_week``."""
         ...
 
+    def kelurahan_documents(self, place: str, first_week: str, last_week: str) -> list[dict[str, Any]]:
+        """The (kelurahan, category, week) documents of one kelurahan (its ``place_key``)."""
+        ...
+
     def now_documents(self) -> list[dict[str, Any]]:
         """The (unit, category) documents of the open cases."""
         ...

@@ -46,8 +46,7 @@ def ingest_case(case_id: str, *, cases: CaseFactsReader, store: AggregateStore, 
         if not counts and not entries:
             return "unchanged"
         if found is not None and publisher is not None and clock is not None:
-            for row in facts_rows(found[0], found[1], policy, calendar, clock.now()):
-                publisher.publish_signal(FACTS_TOPIC, row)
+            publisher.publish_signals(FACTS_TOPIC, facts_rows(found[0], found[1], policy, calendar, clock.now()))
         if store.apply(case_id, token, new, counts, entries):
             logs.info("report aggregates updated", case_id=case_id, increments=len(counts), entries=len(entries))
             return "applied"

@@ -25,6 +25,13 @@ class PeriodQuery(BaseModel):
                                                           "incremental aggregates (docs/reports.md)")] = "0"
 
 
+class RecurringQuery(PeriodQuery):
+    """The recurring-problems page: a period, and optionally one kelurahan to look at alone."""
+    kelurahan: Annotated[str | None, Field(pattern=r"^[a-z0-9]{1,64}$", description=(
+        "one kelurahan's view (its key: lower-case letters and digits, as the page links it), read from "
+        "its (kelurahan, category, week) aggregates"))] = None
+
+
 class LoginForm(BaseModel):
     """The dashboard's login form (``application/x-www-form-urlencoded``)."""
     model_config = ConfigDict(extra="ignore", frozen=True)

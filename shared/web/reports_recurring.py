@@ -8,7 +8,11 @@ has completed; before that (or with ``?exact=1``) the same function runs over th
 facts of a rescan, turned into the same documents in memory. ``from``/``to`` as on the
 dashboard; the default is the last 52 weeks. Same access as the dashboard (admin token or
 a browser session: shared/web/reports.py). No text of a secret report: it never joins a
-cluster, so its title is never shown."""
+cluster, so its title is never shown.
+
+``?kelurahan=<key>`` (each kelurahan on the page links it) adds that kelurahan's own view at
+the top, read from its (kelurahan, category, week) aggregates alone: every category with
+its complaints received and resolved, per week and trend, for a lurah or a camat."""
 from __future__ import annotations
 
 from collections.abc import Mapping
@@ -19,11 +23,22 @@ from typing import Any
 from flask import Request, Response
 
 from shared import logs
-from shared.domain.reports.aggregates import EMPTY, apply_changes, changes, contribution, recurring, weeks_of
+from shared.domain.reports.aggregates import (
+    EMPTY,
+    KELURAHAN,
+    apply_changes,
+    changes,
+    contribution,
+    kelurahan_problems,
+    recurring,
+    weeks_of,
+)
 from shared.domain.reports.figures import Period
+from shared.domain.routing.text import place_key
 from shared.web.auth import BEARER, SESSION
 from shared.web.contract import Operation, Reply, errors
-from shared.web.report_models import PeriodQuery
+from shared.web.errors import read_query
+from shared.web.report_models import RecurringQuery
 from shared.web.responses import html_response
 
 DEFAULT_DAYS = 364
@@ -40,7 +55,7 @@ _CSS = ("*{box-sizing:border-box}body{font-family:system-ui,sans-serif;margin:0;
 
 OPERATION = Operation(
     "Recurring problems over the year (BI): top problems per kelurahan with their trend, clusters that came back",
-    query=PeriodQuery, security=((BEARER,), (SESSION,)),
+    query=RecurringQuery, security=((BEARER,), (SESSION,)),
     replies={200: Reply("the page", None, media="text/html", schema=_HTML), **errors(401, 422)})
 
 
@@ -54,9 +69,19 @@ def handle(request: Request, app: Any) -> Response:
     period = _period(args, app.clock.now(), cal)
     if isinstance(period, Response):
         return period
+    query = read_query(RecurringQuery, request.args)
+    if isinstance(query, Response):
+        return query
+    shown = {"from": cal.local_date(period.start).isoformat(),  # the period as answered (one end may be a default)
+             "to": (cal.local_date(period.end) - timedelta(days=1)).isoformat()}
+    if query.kelurahan:
+        problems = _kelurahan(request, app, period, query.kelurahan)
+        logs.info("kelurahan problems built", kelurahan=query.kelurahan, categories=len(problems))
+        return html_response(render_kelurahan(_place_name(app.catalog, query.kelurahan), query.kelurahan,
+                                              problems, app.catalog, period_args=shown))
     found = _recurring(request, app, period)
     logs.info("recurring problems built", places=len(found["kelurahan"]), returning=len(found["returning"]))
-    return html_response(render(found, app.catalog, period_args={"from": args["from"], "to": args["to"]}))
+    return html_response(render(found, app.catalog, period_args=shown))
 
 
 def _recurring(request: Request, app: Any, period: Period) -> dict[str, Any]:
@@ -68,6 +93,26 @@ def _recurring(request: Request, app: Any, period: Period) -> dict[str, Any]:
     for facts in app.report_source.facts(period, app.clock.now()):  # the same documents, built in memory
         apply_changes(docs, *changes(EMPTY, contribution(facts, policy, cal)))
     return recurring([d for d in docs.values() if d.get("kind") == "u"], period, cal)
+
+
+def _kelurahan(request: Request, app: Any, period: Period, place: str) -> list[dict[str, Any]]:
+    cal, policy = app.escalation.rules.calendar, app.escalation.rules.policy
+    store = None if request.args.get("exact") == "1" else getattr(app, "aggregate_store", None)
+    if store is not None and store.ready():
+        return kelurahan_problems(store.kelurahan_documents(place, *weeks_of(period, cal)), period, cal)
+    docs: dict[str, dict[str, Any]] = {}
+    for facts in app.report_source.facts(period, app.clock.now()):  # the same documents, built in memory
+        apply_changes(docs, *changes(EMPTY, contribution(facts, policy, cal)))
+    return kelurahan_problems([d for d in docs.values() if d.get("kind") == KELURAHAN and d.get("kelurahan") == place],
+                              period, cal)
+
+
+def _place_name(catalog: Any, place: str) -> str:
+    """The kelurahan's name in the catalog (its key when the catalog has no such kelurahan)."""
+    for unit in catalog.kelurahan():
+        if place_key(unit.name) == place:
+            return str(unit.name)
+    return place
 
 
 def _category(catalog: Any, code: str) -> str:
@@ -90,7 +135,8 @@ def _trend(n: int) -> str:
 
 def render(found: Mapping[str, Any], catalog: Any, *, period_args: Mapping[str, str]) -> str:
     places = "".join(
-        f"<div class='item'><b>{escape(p['kelurahan'])}</b>: <span data-figure='received'>{p['received']}</span> "
+        f"<div class='item'><b><a href='{escape(_kelurahan_link(p['kelurahan'], period_args))}'>"
+        f"{escape(p['kelurahan'])}</a></b>: <span data-figure='received'>{p['received']}</span> "
         "laporan" + "".join(
             f"<div>{escape(_category(catalog, x['category']))}: {x['count']} laporan, tren {_trend(x['trend'])}"
             f"{_bars(x['weeks'])}</div>" for x in p["problems"]) + "</div>"
@@ -113,3 +159,30 @@ def render(found: Mapping[str, Any], catalog: Any, *, period_args: Mapping[str, 
             "mirip) yang datang lagi setelah laporan sebelumnya diselesaikan: akar masalahnya belum teratasi.</p>"
             f"{returning}<h2>Masalah utama per kelurahan</h2><p class='help'>Tren: laporan paruh kedua periode "
             f"dikurangi paruh pertama; batang: laporan per minggu.</p>{places}</main></body></html>")
+
+
+def _kelurahan_link(name: str, period_args: Mapping[str, str]) -> str:
+    return f"berulang?kelurahan={place_key(name)}&from={period_args['from']}&to={period_args['to']}"
+
+
+def render_kelurahan(name: str, place: str, problems: list[dict[str, Any]], catalog: Any, *,
+                     period_args: Mapping[str, str]) -> str:
+    """One kelurahan's view: each category with its complaints received and resolved."""
+    rows = "".join(
+        f"<div class='item'><b>{escape(_category(catalog, x['category']))}</b>: "
+        f"<span data-figure='received'>{x['received']}</span> laporan masuk, "
+        f"<span data-figure='resolved'>{x['resolved']}</span> selesai, tren {_trend(x['trend'])}"
+        f"{_bars(x['weeks'])}</div>" for x in problems) or "<p class='help'>Tidak ada laporan pada periode ini.</p>"
+    form = (f"<form method='get' action='berulang'><input type='hidden' name='kelurahan' value='{escape(place)}'>"
+            f"<label>Dari<br><input type='date' name='from' value='{escape(period_args['from'])}'></label>"
+            f"<label>Sampai<br><input type='date' name='to' value='{escape(period_args['to'])}'></label>"
+            "<button type='submit'>Tampilkan</button></form>")
+    return ("<!DOCTYPE html><html lang='id'><head><meta charset='utf-8'>"
+            "<meta name='viewport' content='width=device-width, initial-scale=1'>"
+            f"<title>Masalah di {escape(name)}</title><style>{_CSS}</style></head><body>"
+            "<header><a href='../dashboard'>Dasbor</a><a href='berulang'>Masalah berulang</a></header><main>"
+            f"<h1>Masalah di {escape(name)}</h1>"
+            f"<p class='help'>Periode {escape(period_args['from'])} sampai {escape(period_args['to'])}. Laporan per "
+            "kategori di kelurahan ini: yang masuk, yang sudah selesai, dan trennya (paruh kedua periode "
+            f"dikurangi paruh pertama); batang: laporan per minggu.</p>{form}<h2>Per kategori</h2>{rows}"
+            "</main></body></html>")

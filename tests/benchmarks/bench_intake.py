@@ -50,6 +50,7 @@ from pathlib import Path
 from typing import Any
 
 import requests
+import urllib3
 
 from infra.local.stack import ROOT, LocalStack, Process, free_port, port_open, wait_until
 from shared.domain.integrations.signature import signed_headers
@@ -81,21 +82,36 @@ def transactional_writes(count: int, threads: int) -> float:
     return rate(count, threads, one)
 
 
-def intake_requests(url: str, secret: str, count: int, threads: int) -> float:
-    """Signed new complaints POSTed to ``url`` (the intake function's root); each must be a 201."""
+def intake_requests(url: str, secret: str, count: int, threads: int, client: str = "urllib3") -> float:
+    """Signed new complaints POSTed to ``url`` (the intake function's root); each must be a 201.
+
+    ``client``: ``urllib3`` (a connection pool, the default) or ``requests`` (a Session per
+    thread, as the first runs did). On two cores the client shares the CPU with what it
+    measures: requests costs ~0.9-1.2 ms of CPU per call here, urllib3 ~0.4 ms, against
+    ~1.0-1.3 ms for a whole raw transactional write (docs/benchmarks.md)."""
     local = threading.local()
     run = secrets.token_hex(4)
+    parsed = urllib3.util.parse_url(url)
+    pool = urllib3.HTTPConnectionPool(parsed.host, parsed.port, maxsize=threads, block=True)
+    path = f"{parsed.path or ''}/sources/demo/complaints"
 
     def one(i: int) -> None:
-        if not hasattr(local, "session"):
-            local.session = requests.Session()
         body = json.dumps({"external_id": f"bench-{run}-{i}", "title": "Jalan berlubang di Jl. Soekarno Hatta",
                            "description": "Lubang besar di depan sekolah membahayakan pengendara motor.",
                            "location": {"kelurahan": "Mulyojati"}})
-        response = local.session.post(f"{url}/sources/demo/complaints", data=body,
-                                      headers=signed_headers(secret, body), timeout=60)
-        assert response.status_code == 201, response.text
-    return rate(count, threads, one)
+        if client == "requests":
+            if not hasattr(local, "session"):
+                local.session = requests.Session()
+            response = local.session.post(f"{url}/sources/demo/complaints", data=body,
+                                          headers=signed_headers(secret, body), timeout=60)
+            assert response.status_code == 201, response.text
+            return
+        answer = pool.request("POST", path, body=body.encode(), headers=signed_headers(secret, body), timeout=60)
+        assert answer.status == 201, answer.data
+    try:
+        return rate(count, threads, one)
+    finally:
+        pool.close()
 
 
 def dedicated_intake(stack: LocalStack, log_dir: Path, project: str | None = None,
@@ -130,6 +146,8 @@ def main() -> None:
                         help="which intake paths to measure, comma-separated (a loaded machine: alone,minimal)")
     parser.add_argument("--before", metavar="REF",
                         help="also measure intake alone as of this git commit (mode `before`, a worktree)")
+    parser.add_argument("--client", choices=("urllib3", "requests"), default="urllib3",
+                        help="the bench's HTTP client (requests: as the runs before 2026-12-02)")
     parser.add_argument("--setting", action="append", default=[], metavar="SIGAP_X=V",
                         help="an extra setting for every function (e.g. SIGAP_LIMIT_ADDRESS_PER_MINUTE=0)")
     args = parser.parse_args()
@@ -168,11 +186,11 @@ def main() -> None:
         # (seen here: 95/s rising to 380/s within one run): warm every path up first.
         transactional_writes(args.warmup, args.threads)
         for url in urls.values():
-            intake_requests(url, secret, args.warmup // 5, args.threads)
+            intake_requests(url, secret, args.warmup // 5, args.threads, args.client)
         for _ in range(args.rounds):
             for mode, url in urls.items():
                 raw.append(transactional_writes(args.requests, args.threads))
-                intake[mode].append(intake_requests(url, secret, args.requests, args.threads))
+                intake[mode].append(intake_requests(url, secret, args.requests, args.threads, args.client))
         raw.append(transactional_writes(args.requests, args.threads))
         for process in processes:
             process.stop()
@@ -186,7 +204,7 @@ def main() -> None:
     framework = import_seconds("import functions_framework", env, 5)
     functions = import_seconds("import runpy; runpy.run_path('functions/main.py')", env, 5)
     print(json.dumps({
-        "threads": args.threads, "requests": args.requests, "rounds": args.rounds,
+        "threads": args.threads, "requests": args.requests, "rounds": args.rounds, "client": args.client,
         "raw_transactional_writes_per_s": round(baseline, 1),
         "raw_runs_per_s": [round(r, 1) for r in raw],
         **{f"intake_{mode}_requests_per_s": round(statistics.mean(runs), 1) for mode, runs in intake.items()},

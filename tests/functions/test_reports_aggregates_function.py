@@ -62,3 +62,31 @@ def test_the_recurring_page_in_bahasa_indonesia_with_the_security_headers(report
 def test_the_recurring_page_needs_the_admin_token(reported, client):
     response = client("reports").get("/dashboard/berulang")
     assert response.status_code == 401 and "Masalah berulang" not in response.get_data(as_text=True)
+
+
+@pytest.mark.parametrize("exact", ["", "&exact=1"])
+def test_a_kelurahan_view_from_its_own_aggregates(reported, client, exact):
+    """Each kelurahan on the page links its own view; the view reads only that kelurahan's
+    documents and shows every category with what came in and what was resolved."""
+    page = client("reports").get("/dashboard/berulang", headers=AUTH).get_data(as_text=True)
+    assert "berulang?kelurahan=yosodadi&amp;from=" in page
+    if not exact:
+        reported.aggregate_store.unit_documents = None  # the city's documents are not read for one kelurahan
+    response = client("reports").get("/dashboard/berulang?kelurahan=yosodadi" + exact, headers=AUTH)
+    html = response.get_data(as_text=True)
+    assert response.status_code == 200 and "Masalah di Kelurahan Yosodadi" in html
+    # two categories, one case each: the secret one counts, its text never shows
+    assert html.count("data-figure='received'>1<") == 2 and "Sampah dan Kebersihan" in html
+    assert "Rahasia" not in html and "Iring" not in html
+    assert "name='kelurahan' value='yosodadi'" in html  # the period form keeps the kelurahan
+
+
+@pytest.mark.parametrize("key", ["Yosodadi", "yoso dadi", "x" * 65, "%3Cb%3E"])
+def test_a_kelurahan_key_that_is_not_one_is_refused(reported, client, key):
+    response = client("reports").get(f"/dashboard/berulang?kelurahan={key}", headers=AUTH)
+    assert response.status_code == 422 and response.get_json()["error"]["field"] == "kelurahan"
+
+
+def test_one_end_of_the_period_given_is_enough(reported, client):
+    response = client("reports").get("/dashboard/berulang?to=2026-11-30", headers=AUTH)
+    assert response.status_code == 200 and "sampai 2026-11-30" in response.get_data(as_text=True)

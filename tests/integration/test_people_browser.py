@@ -237,6 +237,18 @@ def test_the_whole_path_head_unit_admin_coordinator(people_stack, inbox, browser
     csv_text = Path(download.value.path()).read_text()
     assert csv_text.startswith("group,id,received") and "\nunit,dlh,1," in csv_text
 
+    # 4. the recurring problems, then one kelurahan's own view, as a lurah would open it
+    coordinator.go_back()
+    coordinator.click("header a[href$='dashboard/berulang']")
+    assert coordinator.inner_text("h1") == "Masalah berulang"
+    no_horizontal_scroll(coordinator)
+    shot(coordinator, "7-coordinator-recurring")
+    coordinator.click("a[href*='berulang?kelurahan=iringmulyo']")
+    assert coordinator.inner_text("h1") == "Masalah di Kelurahan Iringmulyo"
+    assert "Sampah dan Kebersihan" in coordinator.inner_text("main")
+    no_horizontal_scroll(coordinator)
+    shot(coordinator, "8-kelurahan-iringmulyo")
+
 
 def test_the_refusals(people_stack, inbox, browser):
     stack, base = people_stack, people_stack.gateway_url

@@ -4,6 +4,7 @@ from the aggregates equal to the rescan's, through the gateway."""
 from __future__ import annotations
 
 import io
+import time
 from datetime import UTC, datetime
 
 import requests
@@ -82,3 +83,41 @@ def test_ingest_backfill_and_the_figures_from_the_aggregates(stack, db, api):
     assert normalised(fast) == normalised(exact)
     page = requests.get(f"{api.base}/reports/dashboard/berulang", params=PERIOD, headers=api.admin, timeout=30)
     assert page.status_code == 200 and "Yosodadi" in page.text
+    # one kelurahan's view: its own documents, by the query firestore.indexes.json declares
+    docs = aggregates.kelurahan_documents("yosodadi", "2025-W09", "2025-W12")
+    assert {d["kelurahan"] for d in docs} == {"yosodadi"} and aggregates.reads == len(docs) > 0
+    view = requests.get(f"{api.base}/reports/dashboard/berulang", params={**PERIOD, "kelurahan": "yosodadi"},
+                        headers=api.admin, timeout=30)
+    assert view.status_code == 200 and "data-figure='received'>7<" in view.text and "Drainase" in view.text
+
+
+def test_facts_rows_of_a_case_reach_the_topic_together(stack):
+    """The consumer sends a case's facts rows (its row, escalations, reroutes) in one
+    ``publish_signals``: every row arrives once, unchanged, and the call returns each id."""
+    import json
+    import secrets
+
+    from google.cloud import pubsub_v1
+
+    from shared.adapters.pubsub_events import PubSubEventPublisher
+    publisher_client, subscriber = pubsub_v1.PublisherClient(), pubsub_v1.SubscriberClient()
+    topic = publisher_client.topic_path(stack.project, f"facts-{secrets.token_hex(3)}")
+    publisher_client.create_topic(name=topic)
+    subscription = subscriber.subscription_path(stack.project, f"facts-check-{secrets.token_hex(3)}")
+    subscriber.create_subscription(name=subscription, topic=topic)
+    rows = [{"case_id": "c-1", "kind": "case"}, {"case_id": "c-1", "kind": "escalation", "level": 1},
+            {"case_id": "c-1", "kind": "reroute"}]
+    try:
+        ids = PubSubEventPublisher(publisher_client, stack.project).publish_signals(topic.rsplit("/", 1)[1], rows)
+        received: list[dict] = []
+        deadline = time.monotonic() + 20
+        while len(received) < len(rows) and time.monotonic() < deadline:
+            answer = subscriber.pull(subscription=subscription, max_messages=10, timeout=5)
+            received += [json.loads(m.message.data) for m in answer.received_messages]
+            if answer.received_messages:
+                subscriber.acknowledge(subscription=subscription, ack_ids=[m.ack_id for m in answer.received_messages])
+        assert len(set(ids)) == len(rows)
+        assert sorted(received, key=json.dumps) == sorted(rows, key=json.dumps)
+    finally:
+        subscriber.delete_subscription(subscription=subscription)
+        publisher_client.delete_topic(topic=topic)

@@ -3,9 +3,10 @@
 import json
 from pathlib import Path
 
-from shared.adapters import firestore_cases, firestore_reports, firestore_webhooks
+from shared.adapters import firestore_aggregates, firestore_cases, firestore_reports, firestore_webhooks
 
-QUERY_SHAPES = firestore_cases.QUERY_SHAPES + firestore_webhooks.QUERY_SHAPES + firestore_reports.QUERY_SHAPES
+QUERY_SHAPES = (firestore_cases.QUERY_SHAPES + firestore_webhooks.QUERY_SHAPES + firestore_reports.QUERY_SHAPES
+                + firestore_aggregates.QUERY_SHAPES)
 
 INDEXES = json.loads((Path(__file__).resolve().parents[2] / "infra" / "firestore.indexes.json").read_text())
 

@@ -175,6 +175,29 @@ def test_aggregates_answer_what_the_rescan_answers(seed, steps, later):
         assert fast == exact
 
 
+@settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(seed=st.integers(0, 2**32 - 1), steps=st.integers(1, 45))
+def test_a_kelurahan_view_counts_what_its_cases_say(seed, steps):
+    """The (kelurahan, category, week) documents answer one kelurahan's view: per category the
+    cases received and resolved in the period and the received per week, as the cases have them."""
+    from collections import Counter
+
+    from shared.domain.reports.aggregates import kelurahan_problems, weeks_of
+    from shared.domain.reports.patterns import iso_week
+    world, store, last = run_history(seed, steps)
+    facts = [f for f, _ in world.facts().values()]
+    for period in periods(random.Random(seed), last):
+        for place in {place_key(f.kelurahan or "-") or "-" for f in facts}:
+            view = kelurahan_problems(store.kelurahan_documents(place, *weeks_of(period, CAL)), period, CAL)
+            mine = [f for f in facts if (place_key(f.kelurahan or "-") or "-") == place]
+            received = Counter(f.category or "-" for f in mine if period.holds(f.anchor_at))
+            resolved = Counter(f.category or "-" for f in mine if period.holds(f.resolved_at))
+            weeks = Counter((f.category or "-", iso_week(f.anchor_at, CAL)) for f in mine if period.holds(f.anchor_at))
+            assert {r["category"]: (r["received"], r["resolved"]) for r in view} == {
+                c: (received[c], resolved[c]) for c in set(received) | set(resolved)}
+            assert {(r["category"], w): n for r in view for w, n in r["weeks"].items()} == dict(weeks)
+
+
 def test_aggregates_equal_a_fresh_backfill_whatever_the_delivery_order():
     world, store, _ = run_history(7, 200)
     fresh = FakeAggregateStore()

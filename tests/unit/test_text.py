@@ -102,3 +102,21 @@ def test_words_are_always_plain_lowercase_ascii(text):
 @given(st.text(alphabet=st.characters(min_codepoint=32, max_codepoint=126)))
 def test_normalize_ignores_case_for_ascii_text(text):
     assert normalize(text) == normalize(text.upper())
+
+
+def _words_without_shortcuts(text: str) -> list[str]:
+    """``words`` as first written: every text decomposed, every phrase pattern applied."""
+    import unicodedata
+
+    from shared.domain.routing import text as module
+    lowered = unicodedata.normalize("NFKD", text.lower()).encode("ascii", "ignore").decode("ascii")
+    for _, pattern, replacement in module._PHRASE_VARIANTS:
+        lowered = pattern.sub(replacement, lowered)
+    return [part for word in module._WORD.findall(lowered) for part in module.ABBREVIATIONS.get(word, word).split()]
+
+
+@given(st.lists(st.sampled_from(list("aeiktpsdlnr2 /.-éÉ,ñ") + ["ktp", "e-", "s/d", "anak2", "KTP-el"]),
+                max_size=20).map("".join))
+def test_words_shortcuts_change_nothing(text):
+    """The ASCII fast path and the patterns skipped when their text is absent give the same words."""
+    assert words(text) == _words_without_shortcuts(text)

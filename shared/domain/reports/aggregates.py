@@ -41,7 +41,7 @@ from collections import Counter, defaultdict
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from datetime import date, datetime, time, timedelta
-from typing import Any
+from typing import Any, NamedTuple
 
 from shared.domain.clock.calendar import WorkingCalendar
 from shared.domain.clock.policy import EscalationPolicy
@@ -171,12 +171,24 @@ def apply_changes(docs: dict[str, dict[str, Any]], counts: Mapping[Key, int], en
 
 # -- reading ------------------------------------------------------------------------
 
-def _member(case_id: str, raw: str, category: str) -> tuple[CaseFacts, datetime | None]:
-    """A cluster entry (JSON text: anchor, title, kelurahan, status, first resolution) as facts."""
+class _Member(NamedTuple):
+    """A cluster entry, as clustering reads it (patterns.ClusterMember): lighter than CaseFacts,
+    since a year's report builds one per non-secret case (~95,000 over 100,000 cases)."""
+    id: str
+    status: str
+    category: str | None
+    kelurahan: str | None
+    anchor_at: datetime
+    title: str
+    secret: bool = False
+
+
+def _member(case_id: str, raw: str, category: str) -> tuple[_Member, str | None]:
+    """A cluster entry (JSON text: anchor, title, kelurahan, status, first resolution) and the
+    first resolution as ISO text (None: never resolved)."""
     anchor, title, kelurahan, status, resolved = json.loads(raw)
-    return (CaseFacts(id=case_id, status=status, category=None if category == "-" else category, unit_id=None,
-                      kelurahan=kelurahan, anchor_at=datetime.fromisoformat(anchor), title=title),
-            datetime.fromisoformat(resolved) if resolved else None)
+    return (_Member(case_id, status, None if category == "-" else category, kelurahan,
+                    datetime.fromisoformat(anchor), title), resolved)
 
 
 @dataclass(frozen=True)
@@ -216,10 +228,17 @@ def aggregate_report(unit_docs: Iterable[Mapping[str, Any]], now_docs: Iterable[
     period's weeks and the (unit, category) documents of the open cases: same figures,
     trend, top problems, overdue cases and clusters. Groups with nothing in the period
     and nothing open are left out."""
-    first, end = _days(period, calendar)
+    first, end = (day.isoformat() for day in _days(period, calendar))  # ISO days compare as text
 
     def within(raw: Mapping[str, Any] | None) -> Iterable[tuple[str, Any]]:
-        return ((d, v) for d, v in (raw or {}).items() if first <= date.fromisoformat(d) < end)
+        return ((d, v) for d, v in (raw or {}).items() if first <= d < end)
+
+    weeks: dict[str, str] = {}
+
+    def week(d: str) -> str:
+        if d not in weeks:
+            weeks[d] = week_of(date.fromisoformat(d))
+        return weeks[d]
 
     def values(doc: Mapping[str, Any], key: str) -> list[Any]:
         return [v for _, v in within(doc.get(key))]
@@ -232,7 +251,7 @@ def aggregate_report(unit_docs: Iterable[Mapping[str, Any]], now_docs: Iterable[
     problems: Counter[tuple[str, str]] = Counter()
     problem_weeks: dict[tuple[str, str], Counter[str]] = defaultdict(Counter)
     names: dict[tuple[str, str], set[str]] = defaultdict(set)
-    members: list[CaseFacts] = []
+    members: list[_Member] = []
     stamp = now.timestamp()
     for doc in unit_docs:
         unit, cat = doc["unit"], doc["category"]
@@ -253,15 +272,15 @@ def aggregate_report(unit_docs: Iterable[Mapping[str, Any]], now_docs: Iterable[
                         g.escalations[int(level)] += n
             g.reroutes += sum(values(doc, "x"))
         for d, n in within(doc.get("r")):
-            received[week_of(date.fromisoformat(d))] += n
+            received[week(d)] += n
         for d, n in within(doc.get("s")):
-            resolved[week_of(date.fromisoformat(d))] += n
+            resolved[week(d)] += n
         for d, places in within(doc.get("k")):
             for name, n in places.items():
                 if n:
                     key = (cat, place_key(name))
                     problems[key] += n
-                    problem_weeks[key][week_of(date.fromisoformat(d))] += n
+                    problem_weeks[key][week(d)] += n
                     names[key].add(name)
         members += [_member(case_id, raw, cat)[0] for case_id, raw in (doc.get("c") or {}).items()]
     overdue_now: list[CaseFacts] = []
@@ -304,7 +323,7 @@ def recurring(unit_docs: Iterable[Mapping[str, Any]], period: Period, calendar: 
     weeks: dict[tuple[str, str], Counter[str]] = defaultdict(Counter)
     halves: dict[tuple[str, str], list[int]] = defaultdict(lambda: [0, 0])
     shown: dict[str, str] = {}
-    members: list[CaseFacts] = []
+    members: list[_Member] = []
     resolved_at: dict[str, datetime | None] = {}
     for doc in unit_docs:
         cat = doc["category"]
@@ -321,7 +340,8 @@ def recurring(unit_docs: Iterable[Mapping[str, Any]], period: Period, calendar: 
                 weeks[(place, cat)][week_of(day)] += n
                 halves[(place, cat)][int(day >= middle)] += n
         for case_id, raw in (doc.get("c") or {}).items():
-            member, resolved_at[case_id] = _member(case_id, raw, cat)
+            member, resolved = _member(case_id, raw, cat)
+            resolved_at[case_id] = datetime.fromisoformat(resolved) if resolved else None
             members.append(member)
     places = []
     for place, cats in sorted(per_place.items(), key=lambda item: (-sum(item[1].values()), item[0])):
@@ -339,6 +359,35 @@ def recurring(unit_docs: Iterable[Mapping[str, Any]], period: Period, calendar: 
             returning.append({**cluster, "returned": len(comebacks), "returned_case_ids": comebacks})
     returning.sort(key=lambda c: (-c["returned"], -c["size"], c["category"], c["kelurahan"]))
     return {"period": {"from": period.start, "to": period.end}, "kelurahan": places, "returning": returning}
+
+
+def kelurahan_problems(kelurahan_docs: Iterable[Mapping[str, Any]], period: Period,
+                       calendar: WorkingCalendar) -> list[dict[str, Any]]:
+    """One kelurahan's problems over a period, from its (kelurahan, category, week)
+    documents: per category the complaints received and resolved in the period, received
+    per ISO week, and the trend (received in the second half minus the first half, as in
+    ``recurring``); most received first. Reads only that kelurahan's documents: at most
+    categories x weeks of them."""
+    first, end = _days(period, calendar)
+    middle = first + (end - first) / 2
+    received: Counter[str] = Counter()
+    resolved: Counter[str] = Counter()
+    weeks: dict[str, Counter[str]] = defaultdict(Counter)
+    halves: dict[str, list[int]] = defaultdict(lambda: [0, 0])
+    for doc in kelurahan_docs:
+        cat = doc["category"]
+        for d, n in (doc.get("r") or {}).items():
+            day = date.fromisoformat(d)
+            if n and first <= day < end:
+                received[cat] += n
+                weeks[cat][week_of(day)] += n
+                halves[cat][int(day >= middle)] += n
+        for d, n in (doc.get("s") or {}).items():
+            if n and first <= date.fromisoformat(d) < end:
+                resolved[cat] += n
+    return [{"category": cat, "received": received[cat], "resolved": resolved[cat],
+             "weeks": dict(sorted(weeks[cat].items())), "trend": halves[cat][1] - halves[cat][0]}
+            for cat in sorted(set(received) | set(resolved), key=lambda c: (-received[c], -resolved[c], c))]
 
 
 # -- the analysts' copy (BigQuery, infra/bigquery/) ---------------------------------------

@@ -9,7 +9,8 @@ from __future__ import annotations
 from collections import Counter
 from collections.abc import Iterable
 from datetime import datetime
-from typing import Any
+from functools import lru_cache
+from typing import Any, Protocol
 
 from rapidfuzz import fuzz
 
@@ -18,6 +19,24 @@ from shared.domain.reports.figures import CLOSED_STATUSES, CaseFacts, Period
 from shared.domain.routing.text import place_key, stemmed_words
 
 SIMILAR_AT = 75  # rapidfuzz token_set_ratio of the stemmed titles, 0-100
+
+
+class ClusterMember(Protocol):
+    """What clustering reads of a case: CaseFacts, or the aggregates' lighter cluster entry."""
+    @property
+    def id(self) -> str: ...
+    @property
+    def status(self) -> str: ...
+    @property
+    def category(self) -> str | None: ...
+    @property
+    def kelurahan(self) -> str | None: ...
+    @property
+    def anchor_at(self) -> datetime: ...
+    @property
+    def title(self) -> str: ...
+    @property
+    def secret(self) -> bool: ...
 
 
 def iso_week(instant: datetime, calendar: WorkingCalendar) -> str:
@@ -63,19 +82,25 @@ def overdue_cases(facts: Iterable[CaseFacts], now: datetime, calendar: WorkingCa
     return sorted(rows, key=lambda r: (r["deadline_at"], r["id"]))
 
 
-def clusters(facts: Iterable[CaseFacts], period: Period, min_size: int = 2) -> list[dict[str, Any]]:
+@lru_cache(maxsize=131_072)  # an instance answering the dashboard again meets the same titles
+def title_key(title: str) -> str:
+    """A title as clustering compares it: its stemmed words."""
+    return " ".join(stemmed_words(title))
+
+
+def clusters(facts: Iterable[ClusterMember], period: Period, min_size: int = 2) -> list[dict[str, Any]]:
     """Near-duplicates received in the period: same category and kelurahan, similar titles.
     Greedy single pass, oldest first: a case joins the first cluster whose first title it matches."""
-    buckets: dict[tuple[str, str], list[CaseFacts]] = {}
+    buckets: dict[tuple[str, str], list[ClusterMember]] = {}
     for case in facts:
         if case.secret or not case.title or not case.kelurahan or not period.holds(case.anchor_at):
             continue
         buckets.setdefault((case.category or "-", place_key(case.kelurahan)), []).append(case)
     found: list[dict[str, Any]] = []
     for (category, _), cases in sorted(buckets.items()):
-        groups: list[tuple[str, list[CaseFacts]]] = []
+        groups: list[tuple[str, list[ClusterMember]]] = []
         for case in sorted(cases, key=lambda c: (c.anchor_at, c.id)):
-            words = " ".join(stemmed_words(case.title))
+            words = title_key(case.title)
             for head, members in groups:
                 if fuzz.token_set_ratio(head, words) >= SIMILAR_AT:
                     members.append(case)

@@ -17,14 +17,15 @@ import unicodedata
 from functools import lru_cache
 from typing import Any
 
-# Written forms that contain punctuation or spaces, rewritten before splitting.
-_PHRASE_VARIANTS: tuple[tuple[re.Pattern[str], str], ...] = tuple(
-    (re.compile(pattern), replacement)
-    for pattern, replacement in (
-        (r"\be[\s.\-]*ktp(?:[\s.\-]*el)?\b", "ktp"),
-        (r"\bktp[\s.\-]*el\b", "ktp"),
-        (r"\bs/d\b", "sampai"),
-        (r"\b([a-z]{2,})2\b", r"\1"),  # reduplication: "anak2" -> "anak"
+# Written forms that contain punctuation or spaces, rewritten before splitting; each
+# with a text it cannot match without (most titles skip every pattern).
+_PHRASE_VARIANTS: tuple[tuple[str, re.Pattern[str], str], ...] = tuple(
+    (needle, re.compile(pattern), replacement)
+    for needle, pattern, replacement in (
+        ("ktp", r"\be[\s.\-]*ktp(?:[\s.\-]*el)?\b", "ktp"),
+        ("ktp", r"\bktp[\s.\-]*el\b", "ktp"),
+        ("s/d", r"\bs/d\b", "sampai"),
+        ("2", r"\b([a-z]{2,})2\b", r"\1"),  # reduplication: "anak2" -> "anak"
     )
 )
 
@@ -77,7 +78,10 @@ _stemmer: Any = None
 
 
 def _ascii_lower(text: str) -> str:
-    decomposed = unicodedata.normalize("NFKD", text.lower())
+    lowered = text.lower()
+    if lowered.isascii():  # most complaints: nothing to decompose
+        return lowered
+    decomposed = unicodedata.normalize("NFKD", lowered)
     return decomposed.encode("ascii", "ignore").decode("ascii")
 
 
@@ -90,8 +94,9 @@ def words(text: str, clause_breaks: bool = False) -> list[str]:
     """The words of ``text`` in standard spelling, in order; with ``clause_breaks``,
     ``CLAUSE_BREAK`` marks where punctuation ends a clause."""
     lowered = _ascii_lower(text)
-    for pattern, replacement in _PHRASE_VARIANTS:
-        lowered = pattern.sub(replacement, lowered)
+    for needle, pattern, replacement in _PHRASE_VARIANTS:
+        if needle in lowered:
+            lowered = pattern.sub(replacement, lowered)
     if clause_breaks:
         lowered = _CLAUSE_BREAK.sub(f" {CLAUSE_BREAK} ", lowered)
     result: list[str] = []
@@ -123,6 +128,7 @@ def stemmed_words(text: str) -> list[str]:
     return [stem(word) for word in words(text)]
 
 
+@lru_cache(maxsize=4096)  # a city has a few dozen place names, written a few ways each
 def place_key(name: str) -> str:
     """A loose key for a place name: no case, spaces, punctuation or leading "kelurahan"/"kec."."""
     lowered = _ascii_lower(name).strip()
