@@ -22,6 +22,9 @@ are what make the ratio mean something. Intake is measured two ways in each roun
   same Firestore and Pub/Sub calls with nothing of Sigap around them, a second baseline
   that tells the cost of intake's writes apart from the cost of Sigap's code.
 
+- ``commit`` and ``noop``: the bounds, served from minimal_intake.py: its commit alone (no
+  publish, no outbox delete), and a handler that only parses the body.
+
 - ``before`` (with ``--before REF``): intake alone as of commit ``REF``, served from a git
   worktree beside the others, so a change is measured against the code before it.
 
@@ -115,7 +118,8 @@ def intake_requests(url: str, secret: str, count: int, threads: int, client: str
 
 
 def dedicated_intake(stack: LocalStack, log_dir: Path, project: str | None = None,
-                     source: Path = ROOT / "functions" / "main.py", tree: Path | None = None) -> tuple[Process, str]:
+                     source: Path = ROOT / "functions" / "main.py", tree: Path | None = None,
+                     target: str = "intake") -> tuple[Process, str]:
     """``intake`` of ``source``, served by its own functions-framework process (production's
     shape); in ``project`` (whose topic then has no subscriber) when given; with ``shared``
     imported from ``tree`` (another checkout) when given."""
@@ -128,9 +132,9 @@ def dedicated_intake(stack: LocalStack, log_dir: Path, project: str | None = Non
         if topic not in {t.name for t in publisher.list_topics(project=f"projects/{project}")}:
             publisher.create_topic(name=topic)
         env = {**env, "SIGAP_PROJECT_ID": project, "GOOGLE_CLOUD_PROJECT": project}
-    command = [str(Path(sys.executable).parent / "functions-framework"), "--target", "intake",
+    command = [str(Path(sys.executable).parent / "functions-framework"), "--target", target,
                "--source", str(source), "--host", "127.0.0.1", "--port", str(port)]
-    name = f"intake-{project or 'dedicated'}-{source.stem}" + ("-before" if tree else "")
+    name = f"{target}-{project or 'dedicated'}-{source.stem}" + ("-before" if tree else "")
     process = Process(name, command, env, log_dir)
     wait_until(lambda: port_open(port), "dedicated intake", process, 60)
     return process, f"http://127.0.0.1:{port}"
@@ -142,8 +146,9 @@ def main() -> None:
     parser.add_argument("--threads", type=int, default=8)
     parser.add_argument("--rounds", type=int, default=3)
     parser.add_argument("--warmup", type=int, default=2000, help="raw writes first (and a fifth as many intakes)")
-    parser.add_argument("--modes", default="gateway,dedicated,alone,minimal",
-                        help="which intake paths to measure, comma-separated (a loaded machine: alone,minimal)")
+    parser.add_argument("--modes", default="gateway,dedicated,alone,minimal,commit,noop",
+                        help="which intake paths to measure, comma-separated (a loaded machine: alone,minimal); "
+                             "commit and noop are the bounds of minimal_intake.py")
     parser.add_argument("--before", metavar="REF",
                         help="also measure intake alone as of this git commit (mode `before`, a worktree)")
     parser.add_argument("--client", choices=("urllib3", "requests"), default="urllib3",
@@ -171,6 +176,12 @@ def main() -> None:
         minimal, minimal_url = dedicated_intake(stack, log_dir, project=f"{PROJECT}-alone",
                                                 source=ROOT / "tests" / "benchmarks" / "minimal_intake.py")
         processes = [dedicated, alone, minimal]
+        bounds = {}
+        for mode, target in (("commit", "intake_commit_only"), ("noop", "intake_noop")):
+            if mode in modes:
+                process, bounds[mode] = dedicated_intake(stack, log_dir, project=f"{PROJECT}-alone", target=target,
+                                                         source=ROOT / "tests" / "benchmarks" / "minimal_intake.py")
+                processes.append(process)
         before_url = ""
         if args.before:
             tree = log_dir / "before"
@@ -181,7 +192,7 @@ def main() -> None:
             processes.append(before)
         urls = {mode: url for mode, url in {"gateway": f"{stack.gateway_url}/intake", "dedicated": dedicated_url,
                                             "alone": alone_url, "minimal": minimal_url,
-                                            "before": before_url}.items() if mode in modes}
+                                            "before": before_url, **bounds}.items() if mode in modes}
         # The emulator's JIT keeps speeding the raw path up for its first thousands of writes
         # (seen here: 95/s rising to 380/s within one run): warm every path up first.
         transactional_writes(args.warmup, args.threads)

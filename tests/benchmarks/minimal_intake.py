@@ -6,6 +6,10 @@ its outbox event (4 writes); one publish awaited until the broker acknowledges i
 delete of the outbox entry. Clients are created lazily, once per instance (docs-samples'
 ``tips-lazy-globals``), as Sigap's bootstrap does. Served by
 ``functions-framework --target intake --source tests/benchmarks/minimal_intake.py``.
+
+Two smaller handlers bound what any intake can reach on a machine (``make bench`` modes
+``commit`` and ``noop``): ``intake_commit_only``, the same commit and nothing after it (no
+publish, no outbox delete), and ``intake_noop``, which only parses the JSON body.
 """
 from __future__ import annotations
 
@@ -32,12 +36,11 @@ def _client(name: str) -> Any:
     return _clients[name]
 
 
-@functions_framework.http
-def intake(request: Any) -> tuple[dict[str, str], int]:
-    body = request.get_json()
+def _commit(body: dict[str, Any]) -> tuple[str, str]:
+    """The case, its delivery key, its first timeline entry and its outbox event: one commit."""
     case_id = hashlib.sha256(f"demo:{body['external_id']}".encode()).hexdigest()[:20]
     now = datetime.now(UTC)
-    db, publisher = _client("firestore"), _client("pubsub")
+    db = _client("firestore")
     batch = db.batch()
     case = db.collection("cases").document(case_id)
     batch.create(case, {"title": body["title"], "description": body["description"], "status": "received",
@@ -49,7 +52,26 @@ def intake(request: Any) -> tuple[dict[str, str], int]:
     batch.create(db.collection("outbox").document(event_id), {"type": "complaint.received", "case_id": case_id,
                                                                "created_at": now})
     batch.commit()
+    return case_id, event_id
+
+
+@functions_framework.http
+def intake(request: Any) -> tuple[dict[str, str], int]:
+    case_id, event_id = _commit(request.get_json())
+    publisher = _client("pubsub")
     topic = publisher.topic_path(os.environ["SIGAP_PROJECT_ID"], "complaint-received")
     publisher.publish(topic, json.dumps({"case_id": case_id}).encode(), event_id=event_id).result(timeout=10)
-    db.collection("outbox").document(event_id).delete()
+    _client("firestore").collection("outbox").document(event_id).delete()
     return {"id": case_id, "status": "received"}, 201
+
+
+@functions_framework.http
+def intake_commit_only(request: Any) -> tuple[dict[str, str], int]:
+    case_id, _ = _commit(request.get_json())
+    return {"id": case_id, "status": "received"}, 201
+
+
+@functions_framework.http
+def intake_noop(request: Any) -> tuple[dict[str, str], int]:
+    request.get_json()
+    return {"id": "-", "status": "received"}, 201
