@@ -7,6 +7,7 @@ from __future__ import annotations
 import contextlib
 import json
 import os
+import random
 import shutil
 import signal
 import socket
@@ -29,10 +30,37 @@ class StackError(RuntimeError):
     pass
 
 
+_HANDED_OUT: set[int] = set()
+_PORTS = random.Random()
+
+
+def _ephemeral_range() -> tuple[int, int]:
+    try:
+        low, high = Path("/proc/sys/net/ipv4/ip_local_port_range").read_text().split()
+        return int(low), int(high)
+    except (OSError, ValueError):
+        return 32768, 60999
+
+
 def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
+    """A port free now, below the kernel's ephemeral range and never handed out before by
+    this process. A port from ``bind(0)`` is an ephemeral one: until its server binds it, the
+    kernel may give it to anything else asking for one (an outgoing connection, or the
+    Firestore emulator's extra WebSocket port; seen once as the gateway's port answering
+    HTTP/2 to /healthz)."""
+    low, _ = _ephemeral_range()
+    for _ in range(200):
+        port = _PORTS.randrange(max(1024, low - 12_000), low)
+        if port in _HANDED_OUT:
+            continue
+        with socket.socket() as sock:
+            try:
+                sock.bind(("127.0.0.1", port))
+            except OSError:
+                continue
+        _HANDED_OUT.add(port)
+        return port
+    raise RuntimeError("no free port below the ephemeral range")
 
 
 class Process:

@@ -95,7 +95,7 @@ def intake_requests(url: str, secret: str, count: int, threads: int, client: str
     local = threading.local()
     run = secrets.token_hex(4)
     parsed = urllib3.util.parse_url(url)
-    pool = urllib3.HTTPConnectionPool(parsed.host, parsed.port, maxsize=threads, block=True)
+    pool = urllib3.HTTPConnectionPool(parsed.host or "127.0.0.1", parsed.port, maxsize=threads, block=True)
     path = f"{parsed.path or ''}/sources/demo/complaints"
 
     def one(i: int) -> None:

@@ -21,6 +21,9 @@ class CrashingPublisher:
     def publish_signal(self, topic, payload):
         raise SystemError("process died before the publish")
 
+    def publish_signals(self, topic, payloads):
+        raise SystemError("process died before the publish")
+
 
 def test_crash_between_write_and_publish_loses_nothing(api, db):
     client = firestore.Client(project=PROJECT)

@@ -105,7 +105,7 @@ def test_facts_rows_of_a_case_reach_the_topic_together(stack):
     publisher_client.create_topic(name=topic)
     subscription = subscriber.subscription_path(stack.project, f"facts-check-{secrets.token_hex(3)}")
     subscriber.create_subscription(name=subscription, topic=topic)
-    rows = [{"case_id": "c-1", "kind": "case"}, {"case_id": "c-1", "kind": "escalation", "level": 1},
+    rows: list[dict] = [{"case_id": "c-1", "kind": "case"}, {"case_id": "c-1", "kind": "escalation", "level": 1},
             {"case_id": "c-1", "kind": "reroute"}]
     try:
         ids = PubSubEventPublisher(publisher_client, stack.project).publish_signals(topic.rsplit("/", 1)[1], rows)

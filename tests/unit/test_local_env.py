@@ -80,3 +80,17 @@ def test_stack_env_says_where_the_running_stack_is(state):
     assert sourced(run.STACK_ENV, ["SIGAP_PROJECT_ID", "FIRESTORE_EMULATOR_HOST", "SIGAP_GATEWAY_URL"]) == {
         "SIGAP_PROJECT_ID": "sigap-local", "FIRESTORE_EMULATOR_HOST": "127.0.0.1:8681",
         "SIGAP_GATEWAY_URL": "http://127.0.0.1:8080"}
+
+
+def test_free_ports_are_never_ephemeral_nor_handed_out_twice():
+    """A port the local stack picks cannot be taken by the kernel for someone else's bind(0)
+    (an emulator's extra port) or an outgoing connection before its server binds it."""
+    import socket
+
+    from infra.local.stack import _ephemeral_range, free_port
+    low, _ = _ephemeral_range()
+    ports = [free_port() for _ in range(300)]
+    assert len(set(ports)) == len(ports) and all(1024 <= p < low for p in ports)
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        assert sock.getsockname()[1] >= low  # what the kernel hands out lies above them
