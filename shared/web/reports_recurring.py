@@ -26,6 +26,7 @@ from shared import logs
 from shared.domain.reports.aggregates import (
     EMPTY,
     KELURAHAN,
+    UNIT,
     apply_changes,
     changes,
     contribution,
@@ -84,27 +85,34 @@ def handle(request: Request, app: Any) -> Response:
     return html_response(render(found, app.catalog, period_args=shown))
 
 
-def _recurring(request: Request, app: Any, period: Period) -> dict[str, Any]:
-    cal, policy = app.escalation.rules.calendar, app.escalation.rules.policy
+def _store(request: Request, app: Any) -> Any:
+    """The aggregates, once the backfill has completed and unless ``?exact=1`` asks for a rescan."""
     store = None if request.args.get("exact") == "1" else getattr(app, "aggregate_store", None)
-    if store is not None and store.ready():
-        return recurring(store.unit_documents(*weeks_of(period, cal)), period, cal)
+    return store if store is not None and store.ready() else None
+
+
+def _rescanned(app: Any, period: Period) -> list[dict[str, Any]]:
+    """The aggregate documents the period's cases would make, built in memory from a rescan."""
+    cal, policy = app.escalation.rules.calendar, app.escalation.rules.policy
     docs: dict[str, dict[str, Any]] = {}
-    for facts in app.report_source.facts(period, app.clock.now()):  # the same documents, built in memory
+    for facts in app.report_source.facts(period, app.clock.now()):
         apply_changes(docs, *changes(EMPTY, contribution(facts, policy, cal)))
-    return recurring([d for d in docs.values() if d.get("kind") == "u"], period, cal)
+    return list(docs.values())
+
+
+def _recurring(request: Request, app: Any, period: Period) -> dict[str, Any]:
+    cal, store = app.escalation.rules.calendar, _store(request, app)
+    if store is not None:
+        return recurring(store.unit_documents(*weeks_of(period, cal)), period, cal)
+    return recurring([d for d in _rescanned(app, period) if d.get("kind") == UNIT], period, cal)
 
 
 def _kelurahan(request: Request, app: Any, period: Period, place: str) -> list[dict[str, Any]]:
-    cal, policy = app.escalation.rules.calendar, app.escalation.rules.policy
-    store = None if request.args.get("exact") == "1" else getattr(app, "aggregate_store", None)
-    if store is not None and store.ready():
+    cal, store = app.escalation.rules.calendar, _store(request, app)
+    if store is not None:
         return kelurahan_problems(store.kelurahan_documents(place, *weeks_of(period, cal)), period, cal)
-    docs: dict[str, dict[str, Any]] = {}
-    for facts in app.report_source.facts(period, app.clock.now()):  # the same documents, built in memory
-        apply_changes(docs, *changes(EMPTY, contribution(facts, policy, cal)))
-    return kelurahan_problems([d for d in docs.values() if d.get("kind") == KELURAHAN and d.get("kelurahan") == place],
-                              period, cal)
+    return kelurahan_problems([d for d in _rescanned(app, period)
+                               if d.get("kind") == KELURAHAN and d.get("kelurahan") == place], period, cal)
 
 
 def _place_name(catalog: Any, place: str) -> str:
@@ -133,6 +141,19 @@ def _trend(n: int) -> str:
     return f"<span class='down'>turun {-n}</span>" if n < 0 else "tetap"
 
 
+def _page(title: str, period_args: Mapping[str, str], help_text: str, body: str, hidden: str = "") -> str:
+    """The page around a view: header links, the title, the period and its form (``hidden``: inputs kept)."""
+    form = (f"<form method='get' action='berulang'>{hidden}<label>Dari<br><input type='date' name='from' "
+            f"value='{escape(period_args['from'])}'></label><label>Sampai<br><input type='date' name='to' "
+            f"value='{escape(period_args['to'])}'></label><button type='submit'>Tampilkan</button></form>")
+    return ("<!DOCTYPE html><html lang='id'><head><meta charset='utf-8'>"
+            "<meta name='viewport' content='width=device-width, initial-scale=1'>"
+            f"<title>{escape(title)}</title><style>{_CSS}</style></head><body>"
+            "<header><a href='../dashboard'>Dasbor</a><a href='berulang'>Masalah berulang</a></header><main>"
+            f"<h1>{escape(title)}</h1><p class='help'>Periode {escape(period_args['from'])} sampai "
+            f"{escape(period_args['to'])}.{help_text}</p>{form}{body}</main></body></html>")
+
+
 def render(found: Mapping[str, Any], catalog: Any, *, period_args: Mapping[str, str]) -> str:
     places = "".join(
         f"<div class='item'><b><a href='{escape(_kelurahan_link(p['kelurahan'], period_args))}'>"
@@ -146,19 +167,11 @@ def render(found: Mapping[str, Any], catalog: Any, *, period_args: Mapping[str, 
         f"{escape(c['kelurahan'])}: {c['size']} laporan, <span data-figure='returned'>{c['returned']}</span> "
         f"muncul lagi setelah ada yang diselesaikan; {c['open']} masih terbuka</div>"
         for c in found["returning"][:30]) or "<p class='help'>Tidak ada masalah yang muncul kembali.</p>"
-    form = (f"<form method='get' action='berulang'><label>Dari<br><input type='date' name='from' "
-            f"value='{escape(period_args['from'])}'></label><label>Sampai<br><input type='date' name='to' "
-            f"value='{escape(period_args['to'])}'></label><button type='submit'>Tampilkan</button></form>")
-    return ("<!DOCTYPE html><html lang='id'><head><meta charset='utf-8'>"
-            "<meta name='viewport' content='width=device-width, initial-scale=1'>"
-            f"<title>Masalah berulang</title><style>{_CSS}</style></head><body>"
-            "<header><a href='../dashboard'>Dasbor</a><a href='berulang'>Masalah berulang</a></header><main>"
-            "<h1>Masalah berulang</h1>"
-            f"<p class='help'>Periode {escape(period_args['from'])} sampai {escape(period_args['to'])}.</p>{form}"
-            "<h2>Muncul lagi setelah diselesaikan</h2><p class='help'>Laporan serupa (kategori, kelurahan dan judul "
-            "mirip) yang datang lagi setelah laporan sebelumnya diselesaikan: akar masalahnya belum teratasi.</p>"
-            f"{returning}<h2>Masalah utama per kelurahan</h2><p class='help'>Tren: laporan paruh kedua periode "
-            f"dikurangi paruh pertama; batang: laporan per minggu.</p>{places}</main></body></html>")
+    return _page("Masalah berulang", period_args, "", (
+        "<h2>Muncul lagi setelah diselesaikan</h2><p class='help'>Laporan serupa (kategori, kelurahan dan judul "
+        "mirip) yang datang lagi setelah laporan sebelumnya diselesaikan: akar masalahnya belum teratasi.</p>"
+        f"{returning}<h2>Masalah utama per kelurahan</h2><p class='help'>Tren: laporan paruh kedua periode "
+        f"dikurangi paruh pertama; batang: laporan per minggu.</p>{places}"))
 
 
 def _kelurahan_link(name: str, period_args: Mapping[str, str]) -> str:
@@ -173,16 +186,7 @@ def render_kelurahan(name: str, place: str, problems: list[dict[str, Any]], cata
         f"<span data-figure='received'>{x['received']}</span> laporan masuk, "
         f"<span data-figure='resolved'>{x['resolved']}</span> selesai, tren {_trend(x['trend'])}"
         f"{_bars(x['weeks'])}</div>" for x in problems) or "<p class='help'>Tidak ada laporan pada periode ini.</p>"
-    form = (f"<form method='get' action='berulang'><input type='hidden' name='kelurahan' value='{escape(place)}'>"
-            f"<label>Dari<br><input type='date' name='from' value='{escape(period_args['from'])}'></label>"
-            f"<label>Sampai<br><input type='date' name='to' value='{escape(period_args['to'])}'></label>"
-            "<button type='submit'>Tampilkan</button></form>")
-    return ("<!DOCTYPE html><html lang='id'><head><meta charset='utf-8'>"
-            "<meta name='viewport' content='width=device-width, initial-scale=1'>"
-            f"<title>Masalah di {escape(name)}</title><style>{_CSS}</style></head><body>"
-            "<header><a href='../dashboard'>Dasbor</a><a href='berulang'>Masalah berulang</a></header><main>"
-            f"<h1>Masalah di {escape(name)}</h1>"
-            f"<p class='help'>Periode {escape(period_args['from'])} sampai {escape(period_args['to'])}. Laporan per "
-            "kategori di kelurahan ini: yang masuk, yang sudah selesai, dan trennya (paruh kedua periode "
-            f"dikurangi paruh pertama); batang: laporan per minggu.</p>{form}<h2>Per kategori</h2>{rows}"
-            "</main></body></html>")
+    return _page(f"Masalah di {name}", period_args,
+                 " Laporan per kategori di kelurahan ini: yang masuk, yang sudah selesai, dan trennya (paruh kedua "
+                 "periode dikurangi paruh pertama); batang: laporan per minggu.", f"<h2>Per kategori</h2>{rows}",
+                 hidden=f"<input type='hidden' name='kelurahan' value='{escape(place)}'>")
