@@ -4,7 +4,8 @@ import shutil
 import pytest
 
 from infra import deploy
-from shared.adapters.catalog_files import DEFAULT_CATALOG_DIR, CatalogError
+from shared.adapters.catalog_files import DEFAULT_CATALOG_DIR
+from shared.domain.catalog import CatalogError
 
 
 def test_staged_source_has_main_at_the_top_and_shared_beside_it():

@@ -4,8 +4,11 @@ import io
 import json
 from datetime import datetime
 from pathlib import Path
+from unittest.mock import patch
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from shared.adapters.catalog_files import load_catalog
 from shared.adapters.escalation_files import load_escalation
@@ -104,3 +107,41 @@ def test_clusters_keep_other_places_and_problems_apart():
     other_place = CaseFacts(**{**base.__dict__, "id": "X", "kelurahan": "Yosodadi"})
     other_problem = CaseFacts(**{**base.__dict__, "id": "Y", "title": "Pohon tumbang menutup jalan"})
     assert patterns.clusters([base, other_place, other_problem], PERIOD) == []
+
+
+# Stemmed titles from a small vocabulary, so that titles share words, contain each other
+# and differ by one letter ("lubang"/"lobang"): every branch of the bit-set shortcuts.
+WORDS = st.sampled_from(["jalan", "lubang", "lobang", "rusak", "sampah", "numpuk", "lampu", "mati", "ahmad",
+                         "yani", "gang", "mawar", "mohon", "segera", "parah", "banjir", "got", "sumbat", "a", "ab"])
+TITLES = st.lists(WORDS, min_size=0, max_size=7).map(" ".join)
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.lists(TITLES, min_size=1, max_size=25))
+def test_clusters_decide_similarity_by_the_plain_rule(titles):
+    """The word bit sets and the subset shortcut in ``clusters`` decide exactly what
+    ``similar`` says: a greedy pass written with ``similar`` groups the same titles."""
+    heads: list[str] = []
+    expected: list[list[int]] = []
+    for i, words in enumerate(titles):
+        for g, head in enumerate(heads):
+            if patterns.similar(head, words):
+                expected[g].append(i)
+                break
+        else:
+            heads.append(words)
+            expected.append([i])
+    base = next(f for f in seeded_facts() if f.id == "A")
+    facts = [CaseFacts(**{**base.__dict__, "id": f"c{i:02d}", "title": words or "-",
+                          "anchor_at": base.anchor_at.replace(minute=i)}) for i, words in enumerate(titles)]
+    with patch.object(patterns, "title_key", lambda title: "" if title == "-" else title):  # words are stems
+        found = patterns.clusters(facts, PERIOD)
+    assert sorted(c["case_ids"] for c in found) == sorted([f"c{i:02d}" for i in g] for g in expected if len(g) > 1)
+
+
+def test_similar_needs_shared_words_and_a_close_score():
+    assert patterns.similar("jalan lubang ahmad yani", "jalan lubang ahmad yani parah")  # one contains the other
+    assert patterns.similar("jalan lubang besar ahmad yani", "jalan lobang besar ahmad yani")
+    assert not patterns.similar("lampu mati", "lampu2 mati2")  # close letters, no shared word
+    assert not patterns.similar("sampah numpuk got sumbat bau", "lampu mati jalan gelap sumbat")  # 1 of 5 shared
+    assert not patterns.similar("", "jalan")

@@ -183,12 +183,18 @@ class _Member(NamedTuple):
     secret: bool = False
 
 
-def _member(case_id: str, raw: str, category: str) -> tuple[_Member, str | None]:
-    """A cluster entry (JSON text: anchor, title, kelurahan, status, first resolution) and the
-    first resolution as ISO text (None: never resolved)."""
-    anchor, title, kelurahan, status, resolved = json.loads(raw)
-    return (_Member(case_id, status, None if category == "-" else category, kelurahan,
-                    datetime.fromisoformat(anchor), title), resolved)
+def _members(doc: Mapping[str, Any], category: str) -> list[tuple[_Member, str | None]]:
+    """A document's cluster entries (each JSON text: anchor, title, kelurahan, status, first
+    resolution), each with its first resolution as ISO text (None: never resolved). The
+    entries are parsed as one JSON array: a year holds ~95,000 of them, and one parse per
+    document costs a fraction of one per entry."""
+    entries: Mapping[str, str] = doc.get("c") or {}
+    if not entries:
+        return []
+    rows = json.loads("[" + ",".join(entries.values()) + "]")
+    cat = None if category == "-" else category
+    return [(_Member(case_id, status, cat, kelurahan, datetime.fromisoformat(anchor), title), resolved)
+            for case_id, (anchor, title, kelurahan, status, resolved) in zip(entries, rows, strict=True)]
 
 
 @dataclass(frozen=True)
@@ -282,7 +288,7 @@ def aggregate_report(unit_docs: Iterable[Mapping[str, Any]], now_docs: Iterable[
                     problems[key] += n
                     problem_weeks[key][week(d)] += n
                     names[key].add(name)
-        members += [_member(case_id, raw, cat)[0] for case_id, raw in (doc.get("c") or {}).items()]
+        members += [member for member, _ in _members(doc, cat)]
     overdue_now: list[CaseFacts] = []
     for doc in now_docs:
         unit, cat = doc["unit"], doc["category"]
@@ -339,9 +345,8 @@ def recurring(unit_docs: Iterable[Mapping[str, Any]], period: Period, calendar: 
                 per_place[place][cat] += n
                 weeks[(place, cat)][week_of(day)] += n
                 halves[(place, cat)][int(day >= middle)] += n
-        for case_id, raw in (doc.get("c") or {}).items():
-            member, resolved = _member(case_id, raw, cat)
-            resolved_at[case_id] = datetime.fromisoformat(resolved) if resolved else None
+        for member, resolved in _members(doc, cat):
+            resolved_at[member.id] = datetime.fromisoformat(resolved) if resolved else None
             members.append(member)
     places = []
     for place, cats in sorted(per_place.items(), key=lambda item: (-sum(item[1].values()), item[0])):

@@ -19,6 +19,8 @@ from shared.domain.reports.figures import CLOSED_STATUSES, CaseFacts, Period
 from shared.domain.routing.text import place_key, stemmed_words
 
 SIMILAR_AT = 75  # rapidfuzz token_set_ratio of the stemmed titles, 0-100
+# and they share at least a third of the shorter title's distinct words (as low/high)
+SHARED_AT_LEAST = (1, 3)
 
 
 class ClusterMember(Protocol):
@@ -88,26 +90,90 @@ def title_key(title: str) -> str:
     return " ".join(stemmed_words(title))
 
 
+def similar(a: str, b: str) -> bool:
+    """Whether two stemmed titles (``title_key``) are near-duplicates: they share at least a
+    third of the shorter one's distinct words (``SHARED_AT_LEAST``) and score at least
+    ``SIMILAR_AT`` with rapidfuzz ``token_set_ratio``. The rule, written plainly; ``clusters``
+    decides the same with word bit sets (tests/unit/test_reports.py requires it)."""
+    words_a, words_b = set(a.split()), set(b.split())
+    shared = len(words_a & words_b)
+    if not shared or shared * SHARED_AT_LEAST[1] < SHARED_AT_LEAST[0] * min(len(words_a), len(words_b)):
+        return False
+    return fuzz.token_set_ratio(a, b, score_cutoff=SIMILAR_AT) >= SIMILAR_AT
+
+
+class _Heads:
+    """The first titles of one (category, kelurahan)'s clusters, in order, with an index
+    from each word to the heads holding it (one bit per head), so a title is compared only
+    with heads sharing enough of its words. ``first_similar`` answers what trying every head
+    in order with ``similar`` would (tests/unit/test_reports.py requires it)."""
+
+    def __init__(self) -> None:
+        self.heads: list[tuple[str, frozenset[str]]] = []
+        self.holding: dict[str, int] = {}   # word -> bit set of the heads with that word
+        self.short = 0                      # bit set of the heads of three words or fewer
+
+    def first_similar(self, words: str) -> int | None:
+        """The index of the first head ``similar`` to the stemmed title, or None."""
+        distinct = frozenset(words.split())
+        once = twice = 0                    # heads sharing at least one word, at least two
+        for word in distinct:
+            bits = self.holding.get(word, 0)
+            twice |= once & bits
+            once |= bits
+        # At least a third of the shorter title's words: one for a title or head of up to
+        # three words, two or more otherwise (each candidate is then checked exactly).
+        candidates = once if len(distinct) <= 3 else twice | (once & self.short)
+        low, high = SHARED_AT_LEAST
+        while candidates:
+            lowest = candidates & -candidates
+            index = lowest.bit_length() - 1
+            candidates ^= lowest
+            head, head_words = self.heads[index]
+            shared = len(distinct & head_words)
+            if shared == len(head_words) or shared == len(distinct):
+                return index  # one title's words all in the other's: token_set_ratio's 100
+            if shared * high < low * min(len(distinct), len(head_words)):
+                continue
+            if fuzz.token_set_ratio(head, words, score_cutoff=SIMILAR_AT) >= SIMILAR_AT:
+                return index
+        return None
+
+    def add(self, words: str) -> int:
+        distinct = frozenset(words.split())
+        index = len(self.heads)
+        self.heads.append((words, distinct))
+        bit = 1 << index
+        for word in distinct:
+            self.holding[word] = self.holding.get(word, 0) | bit
+        if len(distinct) <= 3:
+            self.short |= bit
+        return index
+
+
 def clusters(facts: Iterable[ClusterMember], period: Period, min_size: int = 2) -> list[dict[str, Any]]:
-    """Near-duplicates received in the period: same category and kelurahan, similar titles.
-    Greedy single pass, oldest first: a case joins the first cluster whose first title it matches."""
+    """Near-duplicates received in the period: same category and kelurahan, ``similar``
+    titles. Greedy single pass, oldest first: a case joins the first cluster whose first
+    title it is similar to."""
     buckets: dict[tuple[str, str], list[ClusterMember]] = {}
+    start, end = period.start, period.end
     for case in facts:
-        if case.secret or not case.title or not case.kelurahan or not period.holds(case.anchor_at):
+        if case.secret or not case.title or not case.kelurahan or not start <= case.anchor_at < end:
             continue
         buckets.setdefault((case.category or "-", place_key(case.kelurahan)), []).append(case)
     found: list[dict[str, Any]] = []
     for (category, _), cases in sorted(buckets.items()):
-        groups: list[tuple[str, list[ClusterMember]]] = []
+        heads = _Heads()
+        groups: list[list[ClusterMember]] = []
         for case in sorted(cases, key=lambda c: (c.anchor_at, c.id)):
             words = title_key(case.title)
-            for head, members in groups:
-                if fuzz.token_set_ratio(head, words) >= SIMILAR_AT:
-                    members.append(case)
-                    break
+            joined = heads.first_similar(words)
+            if joined is None:
+                heads.add(words)
+                groups.append([case])
             else:
-                groups.append((words, [case]))
-        for _, members in groups:
+                groups[joined].append(case)
+        for members in groups:
             if len(members) >= min_size:
                 found.append({"category": category, "kelurahan": members[0].kelurahan, "size": len(members),
                               "title": members[0].title, "case_ids": [m.id for m in members],
