@@ -145,3 +145,26 @@ def test_similar_needs_shared_words_and_a_close_score():
     assert not patterns.similar("lampu mati", "lampu2 mati2")  # close letters, no shared word
     assert not patterns.similar("sampah numpuk got sumbat bau", "lampu mati jalan gelap sumbat")  # 1 of 5 shared
     assert not patterns.similar("", "jalan")
+
+
+def test_the_collector_is_paused_while_reports_are_built_and_resumed_after_the_last():
+    import gc
+
+    from shared.services.reports import collector_paused
+    assert gc.isenabled()
+    with collector_paused():
+        assert not gc.isenabled()
+        with collector_paused():  # a second report built meanwhile (another request's thread)
+            assert not gc.isenabled()
+        assert not gc.isenabled()  # the first is still being built
+    assert gc.isenabled()
+    with pytest.raises(RuntimeError), collector_paused():
+        raise RuntimeError("a failed read")
+    assert gc.isenabled()
+    gc.disable()  # whoever had turned it off keeps it off
+    try:
+        with collector_paused():
+            pass
+        assert not gc.isenabled()
+    finally:
+        gc.enable()
