@@ -32,9 +32,8 @@ from pydantic import AliasChoices, Field, ValidationError, ValidationInfo, field
 from pydantic_settings import BaseSettings, EnvSettingsSource, NoDecode, PydanticBaseSettingsSource, SettingsConfigDict
 
 from shared.adapters.catalog_files import DEFAULT_CATALOG_DIR
-from shared.domain.integrations.webhooks import RETRY_SCHEDULE
+from shared.delivery.schedules import NOTIFY_RETRY_SCHEDULE, WEBHOOK_RETRY_SCHEDULE
 
-NOTIFY_RETRY_SCHEDULE = (30.0, 120.0, 600.0, 3600.0, 21600.0)  # 6 attempts over about 7 hours
 PROJECT_VARIABLES = ("SIGAP_PROJECT_ID", "GOOGLE_CLOUD_PROJECT")
 # Which function this process is: SIGAP_FUNCTION (set by infra/terraform), else what Cloud
 # Functions gen2 sets: FUNCTION_TARGET (the entry point), K_SERVICE (the service, with "-").
@@ -108,7 +107,7 @@ class Settings(BaseSettings):
     max_body_bytes: int = 64 * 1024
     webhook_allow_http: bool = False    # https only in production
     webhook_allowlist: Names = ()       # CIDRs allowed despite being private
-    webhook_retry_schedule: Seconds = RETRY_SCHEDULE  # seconds, comma-separated
+    webhook_retry_schedule: Seconds = WEBHOOK_RETRY_SCHEDULE  # seconds, comma-separated
     notify_retry_schedule: Seconds = NOTIFY_RETRY_SCHEDULE
     public_base_url: str = "http://127.0.0.1:8080"  # where case links in messages point
     smtp_host: str | None = None                    # (+ _PORT, _FROM, _USER, _PASSWORD, _STARTTLS)

@@ -36,15 +36,17 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from datetime import datetime
 from types import TracebackType
-from typing import Any, Protocol, Self
+from typing import TYPE_CHECKING, Any, Protocol, Self
 
 from shared.domain.case import Case, Entries, TimelineEntry
 from shared.domain.events import DomainEvent
-from shared.domain.integrations.lapor import OutboxItem
 from shared.ports.cases import CaseReader
 from shared.ports.conflict import Conflict
 from shared.ports.events import Outbox
-from shared.ports.lapor import Lease
+
+if TYPE_CHECKING:  # LAPOR! staging is for the functions that sync; intake never loads it
+    from shared.domain.integrations.lapor import OutboxItem
+    from shared.ports.lapor import Lease
 
 __all__ = ["CaseWrite", "Committed", "Conflict", "IdempotencyRecord", "Staged", "StagedCases", "StagedIdempotency",
            "UnitOfWork"]

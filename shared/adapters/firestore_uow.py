@@ -19,6 +19,7 @@ count billed document operations (benchmarks).
 from __future__ import annotations
 
 from collections.abc import Sequence
+from dataclasses import replace
 from typing import TYPE_CHECKING
 
 from google.api_core import exceptions as gexc
@@ -35,13 +36,11 @@ from shared.adapters.firestore_cases import (
     outbox_document,
 )
 from shared.adapters.firestore_group_commit import GroupCommit, Write
-from shared.adapters.firestore_lapor import LAPOR_OUTBOX, SYNC, item_document
 from shared.adapters.firestore_mapping import case_to_document, entry_to_document, private_reporter_document
 from shared.adapters.retention import EXPIRE_AT, expire_at
 from shared.adapters.uow_staging import StagingUnitOfWork
 from shared.domain.case import Case
 from shared.ports.conflict import Conflict
-from shared.ports.lapor import Lease
 from shared.unit_of_work import CaseWrite, Committed, IdempotencyRecord, Staged, UnitOfWork
 
 IDEMPOTENCY, DELIVERIES = "idempotency_keys", "deliveries"
@@ -81,22 +80,29 @@ class FirestoreUnitOfWork(StagingUnitOfWork):
         doc = snap.to_dict() or {}
         return IdempotencyRecord(key, doc["fingerprint"], doc["body"], doc["created_at"])
 
+    def _stage_lapor(self, batch: list[Write], staged: Staged) -> None:
+        """The LAPOR! items and the sync cursor (last: its result is the lease's new version).
+        Their adapter loads here, for the functions that sync and push, never for intake."""
+        from shared.adapters.firestore_lapor import LAPOR_OUTBOX, SYNC, item_document
+        for item in staged.lapor_items:
+            batch.append(Write("create", self._db.collection(LAPOR_OUTBOX).document(item.id), item_document(item)))
+        if staged.cursor is not None:
+            lease, cursor = staged.cursor
+            batch.append(Write("update", self._db.collection(SYNC).document(lease.name), {"cursor": cursor},
+                               self._db.write_option(last_update_time=lease.version)))
+
     def _write(self, staged: Staged) -> Committed:
         batch: list[Write] = []
         count = sum(self._stage_case(batch, write) for write in staged.cases)
         for event in staged.events:
             batch.append(Write("create", self._db.collection(OUTBOX).document(event.id),
                                outbox_document(event, event.occurred_at)))
-        for item in staged.lapor_items:
-            batch.append(Write("create", self._db.collection(LAPOR_OUTBOX).document(item.id), item_document(item)))
         for record in staged.idempotency:
             batch.append(Write("create", self._db.collection(IDEMPOTENCY).document(record.key), {
                 "fingerprint": record.fingerprint, "body": dict(record.body), "created_at": record.created_at,
                 EXPIRE_AT: expire_at(record.created_at)}))
-        if staged.cursor is not None:  # last: its result is the lease's new version
-            lease, cursor = staged.cursor
-            batch.append(Write("update", self._db.collection(SYNC).document(lease.name), {"cursor": cursor},
-                               self._db.write_option(last_update_time=lease.version)))
+        if staged.lapor_items or staged.cursor is not None:
+            self._stage_lapor(batch, staged)
         try:
             results = self._group.commit(batch)
         except _FAILED as exc:
@@ -106,7 +112,7 @@ class FirestoreUnitOfWork(StagingUnitOfWork):
         moved = None
         if staged.cursor is not None:
             lease, cursor = staged.cursor
-            moved = Lease(lease.name, lease.owner, results[-1].update_time, cursor)
+            moved = replace(lease, version=results[-1].update_time, cursor=cursor)
         return Committed(tuple(staged.events), moved)
 
     def _stage_case(self, batch: list[Write], write: CaseWrite) -> int:

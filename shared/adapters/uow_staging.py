@@ -6,15 +6,17 @@ from __future__ import annotations
 import threading
 from collections.abc import Iterable, Sequence
 from types import TracebackType
-from typing import Self
+from typing import TYPE_CHECKING, Self
 
 from shared.domain.case import Case, Entries, as_entries
 from shared.domain.events import DomainEvent
-from shared.domain.integrations.lapor import OutboxItem
 from shared.ports.cases import CaseReader
 from shared.ports.events import Outbox
-from shared.ports.lapor import Lease
 from shared.unit_of_work import CaseWrite, Committed, IdempotencyRecord, Staged
+
+if TYPE_CHECKING:  # annotations only: intake's path never loads the LAPOR! domain
+    from shared.domain.integrations.lapor import OutboxItem
+    from shared.ports.lapor import Lease
 
 
 class StagingUnitOfWork:

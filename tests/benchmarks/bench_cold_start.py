@@ -3,11 +3,14 @@ minimal functions-framework handler making the same Firestore and Pub/Sub calls
 (tests/benchmarks/minimal_intake.py), in the same run, on the same emulators.
 
 Each repetition starts ``functions-framework --target intake`` on a free port, once with
-``functions/main.py`` and once with the minimal handler (alternating which goes first),
-and POSTs one signed complaint as soon as the port accepts: the time from spawning the
+``functions/main.py``, once with the minimal handler and once with the minimal handler plus
+pydantic-settings and a pydantic body model (tests/benchmarks/minimal_validated_intake.py,
+the floor of any intake built with the libraries issue 13 asks for), rotating which goes
+first, and POSTs one signed complaint as soon as the port accepts: the time from spawning the
 process to the 201 is the cold start (interpreter, imports, gunicorn, first request with
 its client creation and its commit, publish and delete). Prints JSON with the medians,
-every run, their ratio (target <= 1.3) and, for reference, import times alone.
+every run, the ratios (intake to minimal: target <= 1.3) and, for reference, import times
+alone.
 
     python -m tests.benchmarks.bench_cold_start [--repeats 7]
 """
@@ -33,6 +36,8 @@ from shared.domain.integrations.signature import signed_headers
 PROJECT = "sigap-bench-cold"
 SIGAP = str(ROOT / "functions" / "main.py")
 MINIMAL = str(ROOT / "tests" / "benchmarks" / "minimal_intake.py")
+# the minimal handler plus pydantic-settings and a pydantic body model: issue 13's floor
+VALIDATED = str(ROOT / "tests" / "benchmarks" / "minimal_validated_intake.py")
 
 
 def start_emulators(log_dir: Path) -> tuple[list[Process], dict[str, str]]:
@@ -119,24 +124,36 @@ def import_seconds(code: str, env: dict[str, str], repeats: int) -> float:
 def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("--repeats", type=int, default=7)
+    parser.add_argument("--before", metavar="REF",
+                        help="also start intake as of this git commit (a worktree), in the same rotation")
     args = parser.parse_args()
     log_dir = Path(tempfile.mkdtemp(prefix="sigap-bench-cold-"))
     secret = "whsec_" + base64.b64encode(secrets.token_bytes(24)).decode()
     emulators, env = start_emulators(log_dir)
     env.update(SIGAP_INTAKE_SECRETS=json.dumps({"demo": secret}), SIGAP_ADMIN_TOKEN=secrets.token_urlsafe(24))
-    runs: dict[str, list[float]] = {"sigap": [], "minimal": []}
+    order = [("sigap", SIGAP, env), ("minimal", MINIMAL, env), ("validated", VALIDATED, env)]
+    tree = log_dir / "before"
+    if args.before:  # the tree before a change, imported first (PYTHONPATH), as bench_intake does
+        subprocess.run(["git", "worktree", "add", "--detach", str(tree), args.before], cwd=ROOT, check=True,
+                       capture_output=True)
+        order.append(("before", str(tree / "functions" / "main.py"), {**env, "PYTHONPATH": str(tree)}))
+    runs: dict[str, list[float]] = {name: [] for name, _, _ in order}
     try:
         modules = {"intake": modules_at_first_answer(SIGAP, env), "minimal": modules_at_first_answer(MINIMAL, env)}
-        first_answer(MINIMAL, env, secret, log_dir, "warm-up")  # page both code paths into the OS cache
-        first_answer(SIGAP, env, secret, log_dir, "warm-up-sigap")
+        for name, source, source_env in order:  # page every code path into the OS cache
+            first_answer(source, source_env, secret, log_dir, f"warm-up-{name}")
         for i in range(args.repeats):
-            order = [("sigap", SIGAP), ("minimal", MINIMAL)]
-            for name, source in order if i % 2 == 0 else order[::-1]:
-                runs[name].append(first_answer(source, env, secret, log_dir, f"{name}-{i}-{secrets.token_hex(3)}"))
+            turn = i % len(order)
+            for name, source, source_env in order[turn:] + order[:turn]:
+                runs[name].append(first_answer(source, source_env, secret, log_dir,
+                                               f"{name}-{i}-{secrets.token_hex(3)}"))
     finally:
         for process in reversed(emulators):
             process.stop()
+        if args.before:
+            subprocess.run(["git", "worktree", "remove", "--force", str(tree)], cwd=ROOT, capture_output=True)
     sigap, minimal = statistics.median(runs["sigap"]), statistics.median(runs["minimal"])
+    validated = statistics.median(runs["validated"])
     imports = {
         "import_functions_framework_s": "import functions_framework",
         "import_functions_main_s": "import runpy; runpy.run_path('functions/main.py')",
@@ -148,8 +165,16 @@ def main() -> None:
         "minimal_first_answer_median_s": round(minimal, 3),
         "cold_start_ratio": round(sigap / minimal, 2),
         "target_ratio": 1.3,
+        # the minimal handler with pydantic-settings and a pydantic body model, nothing of Sigap
+        "validated_first_answer_median_s": round(validated, 3),
+        "validated_to_minimal_ratio": round(validated / minimal, 2),
+        "intake_to_validated_ratio": round(sigap / validated, 2),
         "intake_runs_s": [round(t, 3) for t in runs["sigap"]],
         "minimal_runs_s": [round(t, 3) for t in runs["minimal"]],
+        "validated_runs_s": [round(t, 3) for t in runs["validated"]],
+        **({"before": args.before, "before_first_answer_median_s": round(statistics.median(runs["before"]), 3),
+            "before_to_minimal_ratio": round(statistics.median(runs["before"]) / minimal, 2),
+            "before_runs_s": [round(t, 3) for t in runs["before"]]} if args.before else {}),
         "modules_loaded_to_first_answer": modules,
         **{name: round(import_seconds(code, env, 5), 3) for name, code in imports.items()},
     }, indent=2))

@@ -57,7 +57,12 @@ def _commit(body: dict[str, Any]) -> tuple[str, str]:
 
 @functions_framework.http
 def intake(request: Any) -> tuple[dict[str, str], int]:
-    case_id, event_id = _commit(request.get_json())
+    return intake_with(request.get_json())
+
+
+def intake_with(body: dict[str, Any]) -> tuple[dict[str, str], int]:
+    """The commit, the awaited publish and the delete for one complaint's body."""
+    case_id, event_id = _commit(body)
     publisher = _client("pubsub")
     topic = publisher.topic_path(os.environ["SIGAP_PROJECT_ID"], "complaint-received")
     publisher.publish(topic, json.dumps({"case_id": case_id}).encode(), event_id=event_id).result(timeout=10)

@@ -15,15 +15,14 @@ from datetime import datetime
 from typing import Any
 
 from shared.delivery.policy import RetryPolicy
+from shared.delivery.schedules import WEBHOOK_RETRY_SCHEDULE
 from shared.delivery.state import Delivery, DeliveryStatus, Outcome
 
 __all__ = ["PRIVATE_FIELDS", "RETRY_SCHEDULE", "WEBHOOK_RETRY", "Delivery", "DeliveryStatus", "Outcome",
            "Subscription", "delivery_id", "new_delivery", "webhook_body"]
 
-# Seconds to wait before attempt n+1 after attempt n failed (n = 1..len): the Standard
-# Webhooks schedule (about 27.6 hours in all); configurable (SIGAP_WEBHOOK_RETRY_SCHEDULE).
-# Attempts = len + 1.
-RETRY_SCHEDULE: tuple[float, ...] = (5, 300, 1800, 7200, 18000, 36000, 36000)
+# The Standard Webhooks schedule (shared/delivery/schedules.py); configurable.
+RETRY_SCHEDULE = WEBHOOK_RETRY_SCHEDULE
 WEBHOOK_RETRY = RetryPolicy.scheduled(RETRY_SCHEDULE)
 # Event fields that stay inside Sigap: staff contact details of the people notified.
 PRIVATE_FIELDS = frozenset({"recipients"})
