@@ -21,6 +21,8 @@ from shared.domain.routing.text import place_key, stemmed_words
 SIMILAR_AT = 75  # rapidfuzz token_set_ratio of the stemmed titles, 0-100
 # and they share at least a third of the shorter title's distinct words (as low/high)
 SHARED_AT_LEAST = (1, 3)
+# titles of up to this many distinct words need only one shared word (3 for a third)
+_ONE_WORD_ENOUGH = SHARED_AT_LEAST[1] // SHARED_AT_LEAST[0]
 
 
 class ClusterMember(Protocol):
@@ -111,7 +113,7 @@ class _Heads:
     def __init__(self) -> None:
         self.heads: list[tuple[str, frozenset[str]]] = []
         self.holding: dict[str, int] = {}   # word -> bit set of the heads with that word
-        self.short = 0                      # bit set of the heads of three words or fewer
+        self.short = 0                      # bit set of the heads of _ONE_WORD_ENOUGH words or fewer
 
     def first_similar(self, words: str) -> int | None:
         """The index of the first head ``similar`` to the stemmed title, or None."""
@@ -123,7 +125,7 @@ class _Heads:
             once |= bits
         # At least a third of the shorter title's words: one for a title or head of up to
         # three words, two or more otherwise (each candidate is then checked exactly).
-        candidates = once if len(distinct) <= 3 else twice | (once & self.short)
+        candidates = once if len(distinct) <= _ONE_WORD_ENOUGH else twice | (once & self.short)
         low, high = SHARED_AT_LEAST
         while candidates:
             lowest = candidates & -candidates
@@ -146,7 +148,7 @@ class _Heads:
         bit = 1 << index
         for word in distinct:
             self.holding[word] = self.holding.get(word, 0) | bit
-        if len(distinct) <= 3:
+        if len(distinct) <= _ONE_WORD_ENOUGH:
             self.short |= bit
         return index
 
