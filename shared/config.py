@@ -104,6 +104,7 @@ class Settings(BaseSettings):
     link_secret: str | None = Field(default=None, repr=False)  # signs case and sign-in links, sessions
     catalog_dir: Path = DEFAULT_CATALOG_DIR
     outbox_grace_seconds: float = 30.0
+    intake_publish_behind: bool = True  # publish behind the answer while busy (shared/services/announcing.py)
     max_body_bytes: int = 64 * 1024
     webhook_allow_http: bool = False    # https only in production
     webhook_allowlist: Names = ()       # CIDRs allowed despite being private

@@ -142,6 +142,10 @@ class FakeCaseStore:
     def remove(self, event_id: str) -> None:
         self.outbox.pop(event_id, None)
 
+    def remove_all(self, event_ids: Sequence[str]) -> None:
+        for event_id in event_ids:
+            self.outbox.pop(event_id, None)
+
 
 class FakeUnitOfWork(StagingUnitOfWork):
     """The unit of work over a FakeCaseStore: the same staging as FirestoreUnitOfWork
@@ -227,6 +231,15 @@ class FakePublisher:
             raise ConnectionError("publisher down")
         self.published.append(event)
         return str(len(self.published))
+
+    def publish_all(self, events: Sequence[DomainEvent]) -> list[str | BaseException]:
+        outcomes: list[str | BaseException] = []
+        for event in events:
+            try:
+                outcomes.append(self.publish(event))
+            except ConnectionError as exc:
+                outcomes.append(exc)
+        return outcomes
 
     def types(self) -> list[str]:
         return [e.type for e in self.published]

@@ -149,6 +149,10 @@ class LocalStack:
                 "FIRESTORE_EMULATOR_HOST": self.firestore_host,
                 "PUBSUB_EMULATOR_HOST": self.pubsub_host}
 
+    def process(self, name: str) -> Process:
+        """A started process of the stack by its name (e.g. ``firestore-emulator``)."""
+        return next(process for process in self._processes if process.name == name)
+
     def _spawn(self, name: str, cmd: list[str]) -> Process:
         process = Process(name, cmd, self.env, self.log_dir)
         self._processes.append(process)

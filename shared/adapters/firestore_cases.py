@@ -185,6 +185,19 @@ class FirestoreOutbox:
         else:
             self._group.commit([Write("delete", ref)])
 
+    def remove_all(self, event_ids: Sequence[str]) -> None:
+        """One commit per 100 events (with a group, beside other instances' writes)."""
+        refs = [self._db.collection(OUTBOX).document(event_id) for event_id in event_ids]
+        for start in range(0, len(refs), 100):
+            writes = [Write("delete", ref) for ref in refs[start:start + 100]]
+            if self._group is None:
+                batch = self._db.batch()
+                for write in writes:
+                    batch.delete(write.ref)
+                batch.commit()
+            else:
+                self._group.commit(writes)
+
 
 if TYPE_CHECKING:  # the adapters implement the ports' Protocols: drift fails mypy
     def _conforms(repo: FirestoreCaseRepository, outbox: FirestoreOutbox) -> tuple[CaseRepository, Outbox]:

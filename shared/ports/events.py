@@ -19,10 +19,19 @@ class Outbox(Protocol):
 
     def remove(self, event_id: str) -> None: ...
 
+    def remove_all(self, event_ids: Sequence[str]) -> None:
+        """Removes published events together (one commit where the store allows)."""
+        ...
+
 
 class EventPublisher(Protocol):
     def publish(self, event: DomainEvent) -> str:
         """Publishes and waits for the broker's ack; returns the message id."""
+        ...
+
+    def publish_all(self, events: Sequence[DomainEvent]) -> builtins.list[str | BaseException]:
+        """Publishes every event before awaiting any (the client batches them); per event, in
+        order, the message id or what went wrong (a timeout, the broker's refusal)."""
         ...
 
     def publish_signal(self, topic: str, payload: dict[str, Any]) -> str:

@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, replace
+from typing import TYPE_CHECKING
 
 from shared import logs
 from shared.domain.case import Case, CaseStatus, Reporter, case_id_for
@@ -10,6 +11,9 @@ from shared.ports import CaseReader, Clock, Conflict, EventPublisher
 from shared.services.outbox import announce
 from shared.unit_of_work import UnitOfWork
 from shared.web.schemas import ComplaintIn
+
+if TYPE_CHECKING:
+    from shared.services.announcing import DeferredAnnouncer
 
 
 @dataclass(frozen=True)
@@ -39,12 +43,14 @@ def _new_case(complaint: ComplaintIn, source: str, clock: Clock) -> Case:
 
 
 def receive_complaint(complaint: ComplaintIn, *, source: str, delivery_id: str | None, uow: UnitOfWork,
-                      publisher: EventPublisher, clock: Clock) -> Receipt:
+                      publisher: EventPublisher, clock: Clock, behind: DeferredAnnouncer | None = None) -> Receipt:
     """Stores the case, its timeline and its ``complaint.received`` event in one commit
     keyed by (source, external_id) and by the delivery id, then announces it.
 
     A repeat, sequential or concurrent, loses the create and answers with the case
-    that won: nothing is written twice and nothing is published twice.
+    that won: nothing is written twice and nothing is published twice. With ``behind``
+    the event is published behind the answer (shared/services/announcing.py); either way
+    it is in the outbox, committed with the case, before this returns.
     """
     case = _new_case(complaint, source, clock)
     entry = case.next_entry(case.created_at, f"source:{source}", "received",
@@ -60,7 +66,10 @@ def receive_complaint(complaint: ComplaintIn, *, source: str, delivery_id: str |
         except Conflict:
             return _existing(case.id, source, delivery_id, uow.cases)
     logs.info("case received", case_id=case.id, source=source, delivery_id=delivery_id)
-    announce(done.events, outbox=uow.outbox, publisher=publisher)
+    if behind is not None:
+        behind.announce(done.events)
+    else:
+        announce(done.events, outbox=uow.outbox, publisher=publisher)
     return Receipt(case.id, case.status, created=True)
 
 

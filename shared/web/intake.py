@@ -74,7 +74,8 @@ def _complaint(request: Request, app: Any, source: str) -> Response:
     if complaint.category and complaint.category not in app.catalog.categories:
         return error(422, "unknown_category", f"category '{complaint.category}' is not a known code", "category")
     receipt = receive_complaint(complaint, source=source, delivery_id=delivery_id,
-                                uow=app.uow, publisher=app.publisher, clock=app.clock)
+                                uow=app.uow, publisher=app.publisher, clock=app.clock,
+                                behind=app.announcer if app.settings.intake_publish_behind else None)
     return json_response({"id": receipt.case_id, "status": receipt.status.value},
                          201 if receipt.created else 200)
 
@@ -100,6 +101,13 @@ ROUTER = Router([
 
 
 def handle(request: Request, app: Any) -> Response:
+    if not app.settings.intake_publish_behind:
+        return _handle(request, app)
+    with app.announcer.request():  # the last request in flight answers once every event is out
+        return _handle(request, app)
+
+
+def _handle(request: Request, app: Any) -> Response:
     refused = limits.locked_out(request, app) or limits.address_limited(request, app, "intake")
     if refused is not None:
         return refused

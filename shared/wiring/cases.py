@@ -13,6 +13,7 @@ if TYPE_CHECKING:
     from shared.adapters.firestore_routing_model import FirestoreRoutingLearning
     from shared.adapters.firestore_uow import FirestoreUnitOfWork
     from shared.domain.routing.learning import LearnedModel
+    from shared.services.announcing import DeferredAnnouncer
 
 
 class CaseParts(Core):
@@ -31,6 +32,13 @@ class CaseParts(Core):
     def outbox(self) -> FirestoreOutbox:
         from shared.adapters.firestore_cases import FirestoreOutbox
         return FirestoreOutbox(self.firestore, self.group_commit)
+
+    @cached_property
+    def announcer(self) -> DeferredAnnouncer:
+        """Intake's events published behind its answers while the instance is busy; the last
+        request in flight waits for them (shared/services/announcing.py)."""
+        from shared.services.announcing import DeferredAnnouncer
+        return DeferredAnnouncer(outbox=self.outbox, publisher=self.publisher)
 
     @cached_property
     def uow(self) -> FirestoreUnitOfWork:

@@ -38,6 +38,7 @@ from __future__ import annotations
 
 import argparse
 import base64
+import functools
 import json
 import os
 import secrets
@@ -60,6 +61,40 @@ from shared.domain.integrations.signature import signed_headers
 from tests.benchmarks.bench_cold_start import import_seconds
 
 PROJECT = "sigap-bench"
+
+
+def group_cpu_seconds(leader: int) -> float:
+    """CPU seconds (user + system) used so far by every live process of ``leader``'s process
+    group (a Process is its own group: gcloud's wrapper, its shell and the emulator's java)."""
+    tick, total = os.sysconf("SC_CLK_TCK"), 0
+    for stat in Path("/proc").glob("[0-9]*/stat"):
+        try:
+            fields = stat.read_text().rsplit(")", 1)[1].split()
+        except OSError:
+            continue
+        if int(fields[2]) == leader:  # fields after the name: state, ppid, pgrp, ..., utime (12), stime (13)
+            total += int(fields[11]) + int(fields[12])
+    return total / tick
+
+
+class CpuMeter:
+    """CPU milliseconds per request of each named process group, and of this bench (its client)."""
+
+    def __init__(self, groups: dict[str, int]):
+        self._groups = groups
+        self.per_request: dict[str, list[float]] = {name: [] for name in [*groups, "bench client"]}
+
+    def measure(self, count: int, work: Callable[[], float]) -> float:
+        before = {name: group_cpu_seconds(pid) for name, pid in self._groups.items()}
+        client = sum(os.times()[:2])
+        result = work()
+        for name, pid in self._groups.items():
+            self.per_request[name].append(1000 * (group_cpu_seconds(pid) - before[name]) / count)
+        self.per_request["bench client"].append(1000 * (sum(os.times()[:2]) - client) / count)
+        return result
+
+    def medians(self) -> dict[str, float]:
+        return {name: round(statistics.median(runs), 2) for name, runs in self.per_request.items() if runs}
 
 
 def rate(count: int, threads: int, work: Callable[[int], Any]) -> float:
@@ -198,11 +233,22 @@ def main() -> None:
         transactional_writes(args.warmup, args.threads)
         for url in urls.values():
             intake_requests(url, secret, args.warmup // 5, args.threads, args.client)
+        emulators = {"firestore emulator": stack.process("firestore-emulator").popen.pid,
+                     "pubsub emulator": stack.process("pubsub-emulator").popen.pid}
+        served = {"gateway": stack.process("gateway")} if "gateway" in modes else {}
+        served |= {mode: process for mode, process in (("dedicated", dedicated), ("alone", alone),
+                                                       ("minimal", minimal)) if mode in modes}
+        served |= {mode: process for mode, process in zip(bounds, processes[3:], strict=False)}
+        if args.before:
+            served["before"] = before
+        meters = {mode: CpuMeter({**emulators, "served": served[mode].popen.pid}) for mode in urls}
+        raw_meter = CpuMeter(emulators)
         for _ in range(args.rounds):
             for mode, url in urls.items():
-                raw.append(transactional_writes(args.requests, args.threads))
-                intake[mode].append(intake_requests(url, secret, args.requests, args.threads, args.client))
-        raw.append(transactional_writes(args.requests, args.threads))
+                raw.append(raw_meter.measure(args.requests, lambda: transactional_writes(args.requests, args.threads)))
+                intake[mode].append(meters[mode].measure(args.requests, functools.partial(
+                    intake_requests, url, secret, args.requests, args.threads, args.client)))
+        raw.append(raw_meter.measure(args.requests, lambda: transactional_writes(args.requests, args.threads)))
         for process in processes:
             process.stop()
     finally:
@@ -225,6 +271,7 @@ def main() -> None:
         **({"intake_alone_to_minimal_ratio": round(statistics.mean(intake["alone"])
                                                    / statistics.mean(intake["minimal"]), 2)}
            if {"alone", "minimal"} <= set(modes) else {}),
+        "cpu_ms_per_request": {"raw": raw_meter.medians(), **{mode: meter.medians() for mode, meter in meters.items()}},
         "import_functions_framework_s": round(framework, 3),
         "import_functions_main_s": round(functions, 3),
         "import_ratio_to_bare_framework": round(functions / framework, 2),

@@ -52,6 +52,11 @@ class CountingOutbox:
         with self._lock:
             self.writes += 1
 
+    def remove_all(self, event_ids):
+        self.inner.remove_all(event_ids)
+        with self._lock:
+            self.writes += len(event_ids)
+
 
 def one_sync(client_factory, store, uow, publisher, page_size: int) -> dict:
     from shared.adapters.catalog_files import load_catalog

@@ -12,6 +12,7 @@ from shared import bootstrap
 from shared.adapters.catalog_files import load_catalog, load_routing_rules
 from shared.adapters.escalation_files import load_escalation
 from shared.config import Settings
+from shared.services.announcing import DeferredAnnouncer
 from tests.fakes import (
     FakeApiKeyStore,
     FakeCaseStore,
@@ -44,6 +45,7 @@ def app(monkeypatch):
     fake.escalation, fake.due_cases = _ESCALATION, store
     fake.lapor_store, fake.uow = FakeLaporStore(store), FakeUnitOfWork(store)
     fake.limits = FakeLimits(fake.clock)
+    fake.announcer = DeferredAnnouncer(outbox=store, publisher=fake.publisher)  # intake publishes behind
     fake.routing_learning = FakeRoutingLearning()  # issue 12: corrections and the learned routing model
     fake.routing_model = lambda: None
     monkeypatch.setattr(bootstrap, "_app", fake)

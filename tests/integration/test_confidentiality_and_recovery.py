@@ -24,6 +24,9 @@ class CrashingPublisher:
     def publish_signals(self, topic, payloads):
         raise SystemError("process died before the publish")
 
+    def publish_all(self, events):
+        raise SystemError("process died before the publish")
+
 
 def test_crash_between_write_and_publish_loses_nothing(api, db):
     client = firestore.Client(project=PROJECT)
