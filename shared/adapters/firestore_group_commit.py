@@ -32,6 +32,8 @@ from typing import Any, Literal
 from google.api_core import exceptions as gexc
 from google.cloud import firestore
 
+from shared.adapters.firestore_encoding import stage_create
+
 GROUPED = frozenset({"create", "delete"})  # the kinds of write a unit may share a commit with
 NOTHING_WRITTEN = (gexc.FailedPrecondition, gexc.AlreadyExists, gexc.Conflict, gexc.Aborted, gexc.NotFound,
                    gexc.InvalidArgument)
@@ -57,7 +59,8 @@ class _Unit:
 
 def _stage(batch: Any, write: Write) -> None:
     if write.kind == "create":
-        batch.create(write.ref, write.data)
+        if not stage_create(batch, write.ref, write.data or {}):
+            batch.create(write.ref, write.data)
     elif write.kind == "set":
         batch.set(write.ref, write.data)
     elif write.kind == "update":
