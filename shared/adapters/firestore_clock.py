@@ -4,9 +4,10 @@ copies of the clock's, so the escalation tick and the digest can query them."""
 from __future__ import annotations
 
 from collections.abc import Mapping
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from shared.domain.clock.deadlines import CaseClock, Stage
+if TYPE_CHECKING:  # loaded by clock_from_map: a new case (intake) has no clock to read
+    from shared.domain.clock.deadlines import CaseClock
 
 _INSTANTS = ("anchor_at", "stage_since", "deadline_at", "assigned_at", "responded_at", "paused_at",
              "next_due_at", "last_paged_at", "resolved_at", "closes_at")
@@ -24,6 +25,7 @@ def clock_to_map(clock: CaseClock | None) -> dict[str, Any] | None:
 def clock_from_map(raw: Mapping[str, Any] | None) -> CaseClock | None:
     if not raw:
         return None
+    from shared.domain.clock.deadlines import CaseClock, Stage
     instants: dict[str, Any] = {k: raw.get(k) for k in _INSTANTS}  # Firestore timestamps, or absent
     return CaseClock(**instants, sla_days=int(raw["sla_days"]),
                      stage=Stage(raw["stage"]), top_level=int(raw["top_level"]), level=int(raw.get("level", 0)),

@@ -7,9 +7,10 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from datetime import datetime
 from enum import Enum
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from shared.domain.clock.deadlines import CaseClock
+if TYPE_CHECKING:  # only annotated here: intake, which never starts a clock, does not load the clock domain
+    from shared.domain.clock.deadlines import CaseClock
 
 
 class CaseStatus(str, Enum):

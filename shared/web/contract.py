@@ -10,10 +10,13 @@ from typing import Any
 from pydantic import BaseModel, ConfigDict
 
 JSON = "application/json"
+# Models that only describe answers (for the OpenAPI document, never to validate a request)
+# are built when the document is first asked for, not when a function starts (cold start).
+DESCRIBES = ConfigDict(extra="forbid", defer_build=True)
 
 
 class ErrorDetail(BaseModel):
-    model_config = ConfigDict(extra="forbid")
+    model_config = DESCRIBES
     code: str                              # machine-readable: invalid_field, case_not_found, ...
     message: str                           # for people
     field: str | None                   # the input it concerns (a body field, a header, a parameter)
@@ -22,13 +25,13 @@ class ErrorDetail(BaseModel):
 
 class ErrorOut(BaseModel):
     """``{"error": {"code", "message", "field"}}``: the one error shape of every Sigap API."""
-    model_config = ConfigDict(extra="forbid")
+    model_config = DESCRIBES
     error: ErrorDetail
 
 
 class AnyObject(BaseModel):
     """A JSON object (an OpenAPI document itself)."""
-    model_config = ConfigDict(extra="allow")
+    model_config = ConfigDict(extra="allow", defer_build=True)
 
 
 @dataclass(frozen=True)

@@ -15,14 +15,14 @@ from __future__ import annotations
 from typing import Any
 
 from flask import Request, Response
-from pydantic import BaseModel, ConfigDict
+from pydantic import BaseModel
 
 from shared import logs
 from shared.domain.case import CaseStatus
 from shared.domain.integrations.signature import HEADERS, signature_valid
 from shared.services.intake import receive_complaint
 from shared.web import limits, openapi
-from shared.web.contract import Operation, Reply, errors
+from shared.web.contract import DESCRIBES, Operation, Reply, errors
 from shared.web.errors import read_json
 from shared.web.responses import error, json_response
 from shared.web.routing import Param, Route, Router, routing_error
@@ -34,7 +34,7 @@ MAX_DELIVERY_ID = 256
 
 class Receipt(BaseModel):
     """The answer: a complaint taken, 201 when new, 200 for a repeat (the same id)."""
-    model_config = ConfigDict(extra="forbid")
+    model_config = DESCRIBES
     id: str
     status: CaseStatus
 

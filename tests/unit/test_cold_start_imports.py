@@ -33,6 +33,8 @@ OFF_INTAKES_PATH = {
     "shared.domain.integrations.webhooks": "outbound webhooks",
     "shared.delivery.policy": "the delivery engine's retry policy",
     "shared.delivery.state": "the delivery engine's states",
+    "shared.domain.clock": "the escalation clock, policy and working calendar (a new case has no clock)",
+    "shared.domain.catalog": "the catalog's domain (read only when a complaint names a category)",
 }
 
 
