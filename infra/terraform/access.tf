@@ -19,7 +19,7 @@ locals {
       firestore = "user"
       publishes = ["complaint-received"]
       secrets   = ["intake-secrets"]
-      settings  = []
+      settings  = ["SIGAP_INTAKE_PUBLISH_BEHIND"]
     }
     cases = { # GET /cases, /cases/{id}: the admin read API; GET/DELETE /cases/routing-model (issue 12)
       exposure  = "admin"

@@ -35,6 +35,7 @@ locals {
     SIGAP_WEBHOOK_RETRY_SCHEDULE   = var.webhook_retry_schedule == null ? null : join(",", [for s in var.webhook_retry_schedule : tostring(s)])
     SIGAP_NOTIFY_RETRY_SCHEDULE    = var.notify_retry_schedule == null ? null : join(",", [for s in var.notify_retry_schedule : tostring(s)])
     SIGAP_OUTBOX_GRACE_SECONDS     = tostring(var.outbox_grace_seconds)
+    SIGAP_INTAKE_PUBLISH_BEHIND    = tostring(var.intake_publish_behind)
   }
 
   # SIGAP_FUNCTION: the function's own name, so that in production it checks the settings it

@@ -178,6 +178,12 @@ variable "outbox_grace_seconds" {
   description = "SIGAP_OUTBOX_GRACE_SECONDS: the outbox sweep publishes events left behind for longer than this."
 }
 
+variable "intake_publish_behind" {
+  type        = bool
+  default     = true
+  description = "SIGAP_INTAKE_PUBLISH_BEHIND: intake answers once a complaint is committed and publishes its event behind the answer while the instance serves other requests (the last request in flight waits for every event); false publishes before each answer (docs/firestore-schema.md, Outbox)."
+}
+
 variable "catalog_dir" {
   type        = string
   default     = null

@@ -95,6 +95,9 @@ class DeferredAnnouncer:
                 batch, self._queue = self._queue[:MAX_BATCH], self._queue[MAX_BATCH:]
             try:
                 self._publish(batch)
+            except Exception as exc:  # the worker must outlive any surprise: the events stay in the outbox
+                logs.error("announcing behind the answer failed: events left in the outbox for the sweep",
+                           count=len(batch), error=type(exc).__name__)
             finally:
                 with self._state:
                     self._unsettled -= len(batch)

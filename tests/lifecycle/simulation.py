@@ -34,6 +34,7 @@ from shared import logs
 from shared.domain.case import CaseStatus
 from shared.domain.reports.figures import Period
 from shared.domain.unit_actions import Actor
+from shared.services.announcing import DeferredAnnouncer
 from shared.services.escalation import escalate_due
 from shared.services.intake import receive_complaint
 from shared.services.lapor_push import push_to_lapor, queue_submission
@@ -107,6 +108,8 @@ class Simulation:
         self.cases = FakeCaseStore()
         self.lapor_store, self.uow = FakeLaporStore(self.cases), FakeUnitOfWork(self.cases)
         self.publisher = FakePublisher()
+        # city systems' complaints come through intake, which publishes behind its answer
+        self.announcer = DeferredAnnouncer(outbox=self.cases, publisher=self.publisher)
         self.portal = Portal("sim-token", population.seeded, seed, clock=self.clock.now)
         self.client = RecordingClient(self.portal)
         self.agenda = Agenda(self.rng, CAL)
@@ -313,8 +316,11 @@ class Simulation:
                                 description=text.format(kel=kel, jalan=street), location=LocationIn(kelurahan=kel),
                                 secret=self.rng.random() < 0.08)
         for _ in range(2 if n % 20 == 0 else 1):  # the city system retried the delivery
-            receipt = receive_complaint(complaint, source="sim-city", delivery_id=f"d-{n}", uow=self.uow,
-                                        publisher=self.publisher, clock=self.clock)
+            with self.announcer.request():
+                receipt = receive_complaint(complaint, source="sim-city", delivery_id=f"d-{n}", uow=self.uow,
+                                            publisher=self.publisher, clock=self.clock, behind=self.announcer)
+            # the answer is back and no request is in flight: the event must be out, not waiting
+            assert self.announcer.unsettled == 0 and f"{receipt.case_id}.received" not in self.cases.outbox
         self.truth.arrived(receipt.case_id, self.clock.now())
 
     def _new_report(self, planned) -> None:

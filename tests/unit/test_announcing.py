@@ -156,3 +156,25 @@ def test_under_concurrent_requests_no_moment_without_a_request_has_an_event_unse
     ids = [event.id for event in publisher.published]
     assert len(ids) == len(set(ids)) == 320 and store.outbox == {}
     assert announcer.rounds < 320  # events shared publish rounds
+
+
+def test_the_worker_outlives_a_failure_it_did_not_expect(capsys):
+    store = FakeCaseStore()
+
+    class OddPublisher(FakePublisher):
+        """Answers the first round with no outcome at all (a broken contract), then normally."""
+        def publish_all(self, events: Sequence[DomainEvent]) -> list[str | BaseException]:
+            if not self.signals:
+                self.signals.append(("odd", {}))
+                return []
+            return super().publish_all(events)
+
+    publisher = OddPublisher()
+    announcer = DeferredAnnouncer(outbox=store, publisher=publisher, settle_seconds=5)
+    for n in (1, 2):
+        with announcer.request():
+            receive(store, announcer, n, publisher)
+    (published,) = publisher.published  # the second complaint's: the worker lived on
+    assert list(store.outbox) != [published.id] and len(store.outbox) == 1  # the first's stays for the sweep
+    assert announcer.unsettled == 0
+    assert "announcing behind the answer failed" in capsys.readouterr().out
