@@ -18,7 +18,7 @@ never leaves one waiting for the sweep.
 
 What an answer promises is unchanged: the case and its event are committed (the outbox
 holds the event until the broker has it). Events are published at least once, as before:
-a removal that fails leaves the event for the sweep, whose repeat consumers ignore.
+a removal that fails leaves the event for the sweep, and consumers ignore the repeat.
 """
 from __future__ import annotations
 
@@ -35,7 +35,7 @@ MAX_BATCH = 100  # events per publish round and per outbox commit (Pub/Sub's bat
 
 
 class DeferredAnnouncer:
-    """One per instance; thread-safe. ``requests()`` brackets every request the instance
+    """One per instance; thread-safe. ``request()`` brackets every request the instance
     serves; ``announce(events)`` hands over events committed by one of them."""
 
     def __init__(self, *, outbox: Outbox, publisher: EventPublisher, settle_seconds: float = 15.0):
