@@ -1,6 +1,8 @@
 # The functions' source: infra.deploy.stage_source() lays out build/functions (main.py at the
-# top, shared/ beside it, requirements.txt); Terraform zips it and uploads the archive under
-# its hash, so an unchanged source redeploys nothing and a changed one redeploys every function.
+# top, shared/ beside it, requirements.txt, and the checked-hash bytecode of every module, so a
+# new instance does not compile Sigap on its cold start); Terraform zips it and uploads the
+# archive under its hash, so an unchanged source redeploys nothing and a changed one redeploys
+# every function.
 locals {
   source_dir = coalesce(var.source_dir, "${path.module}/../../build/functions")
 }
@@ -9,7 +11,6 @@ data "archive_file" "source" {
   type        = "zip"
   source_dir  = local.source_dir
   output_path = "${path.module}/../../build/sigap-source.zip"
-  excludes    = ["**/__pycache__/**", "**/*.pyc"]
 }
 
 resource "google_storage_bucket" "source" {
