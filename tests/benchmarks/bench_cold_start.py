@@ -12,7 +12,14 @@ its client creation and its commit, publish and delete). Prints JSON with the me
 every run, the ratios (intake to minimal: target <= 1.3) and, for reference, import times
 alone.
 
-    python -m tests.benchmarks.bench_cold_start [--repeats 7]
+Each handler runs from a folder staged as production stages intake's
+(``infra.deploy.stage_source``): its modules' bytecode compiled beside them, since a Cloud
+Functions instance keeps nothing it writes and would otherwise compile every module on
+each cold start. ``--no-bytecode`` stages the same folders without it (a checkout run with
+PYTHONDONTWRITEBYTECODE, as on this machine). Either way the handlers' processes write no
+bytecode, so every repetition starts as the first did.
+
+    python -m tests.benchmarks.bench_cold_start [--repeats 7] [--before REF] [--no-bytecode]
 """
 from __future__ import annotations
 
@@ -21,6 +28,7 @@ import base64
 import json
 import os
 import secrets
+import shutil
 import statistics
 import subprocess
 import sys
@@ -30,14 +38,35 @@ from pathlib import Path
 
 import requests
 
+from infra import deploy
 from infra.local.stack import ROOT, Process, emulator_env, free_port, http_ok, wait_until
 from shared.domain.integrations.signature import signed_headers
 
 PROJECT = "sigap-bench-cold"
 SIGAP = str(ROOT / "functions" / "main.py")
-MINIMAL = str(ROOT / "tests" / "benchmarks" / "minimal_intake.py")
+MINIMAL = ROOT / "tests" / "benchmarks" / "minimal_intake.py"
 # the minimal handler plus pydantic-settings and a pydantic body model: issue 13's floor
-VALIDATED = str(ROOT / "tests" / "benchmarks" / "minimal_validated_intake.py")
+VALIDATED = ROOT / "tests" / "benchmarks" / "minimal_validated_intake.py"
+
+
+def stage(tree: Path, into: Path, *, bytecode: bool) -> Path:
+    """``tree``'s functions staged as infra/deploy.py stages them for production (main.py
+    with shared/ beside it, bytecode compiled unless not ``bytecode``): the main.py to serve."""
+    shutil.copytree(tree / "shared", into / "shared", ignore=shutil.ignore_patterns("__pycache__"))
+    shutil.copy(tree / "functions" / "main.py", into / "main.py")
+    if bytecode:
+        deploy.compile_bytecode(into)
+    return into / "main.py"
+
+
+def stage_minimal(into: Path, *, bytecode: bool) -> tuple[str, str]:
+    """The two minimal handlers in a folder of their own, staged the same way."""
+    into.mkdir(parents=True)
+    for handler in (MINIMAL, VALIDATED):
+        shutil.copy(handler, into / handler.name)
+    if bytecode:
+        deploy.compile_bytecode(into)
+    return str(into / MINIMAL.name), str(into / VALIDATED.name)
 
 
 def start_emulators(log_dir: Path) -> tuple[list[Process], dict[str, str]]:
@@ -121,25 +150,40 @@ def import_seconds(code: str, env: dict[str, str], repeats: int) -> float:
     return statistics.median(times)
 
 
+def paired(runs: list[float], baseline: list[float]) -> float:
+    """The median of each repetition's ratio to the baseline's run in the same rotation."""
+    return round(statistics.median(a / b for a, b in zip(runs, baseline, strict=True)), 2)
+
+
 def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("--repeats", type=int, default=7)
     parser.add_argument("--before", metavar="REF",
                         help="also start intake as of this git commit (a worktree), in the same rotation")
+    parser.add_argument("--no-bytecode", action="store_true",
+                        help="stage every handler without its compiled bytecode")
     args = parser.parse_args()
     log_dir = Path(tempfile.mkdtemp(prefix="sigap-bench-cold-"))
     secret = "whsec_" + base64.b64encode(secrets.token_bytes(24)).decode()
     emulators, env = start_emulators(log_dir)
-    env.update(SIGAP_INTAKE_SECRETS=json.dumps({"demo": secret}), SIGAP_ADMIN_TOKEN=secrets.token_urlsafe(24))
-    order = [("sigap", SIGAP, env), ("minimal", MINIMAL, env), ("validated", VALIDATED, env)]
+    env.update(SIGAP_INTAKE_SECRETS=json.dumps({"demo": secret}), SIGAP_ADMIN_TOKEN=secrets.token_urlsafe(24),
+               PYTHONDONTWRITEBYTECODE="1")
+    bytecode = not args.no_bytecode
+    # each staged folder is imported first (PYTHONPATH), before the checkout's editable install
+    intake = stage(ROOT, log_dir / "intake", bytecode=bytecode)
+    minimal_main, validated_main = stage_minimal(log_dir / "minimal", bytecode=bytecode)
+    order = [("sigap", str(intake), {**env, "PYTHONPATH": str(intake.parent)}), ("minimal", minimal_main, env),
+             ("validated", validated_main, env)]
     tree = log_dir / "before"
-    if args.before:  # the tree before a change, imported first (PYTHONPATH), as bench_intake does
+    if args.before:  # the tree before a change, staged the same way
         subprocess.run(["git", "worktree", "add", "--detach", str(tree), args.before], cwd=ROOT, check=True,
                        capture_output=True)
-        order.append(("before", str(tree / "functions" / "main.py"), {**env, "PYTHONPATH": str(tree)}))
+        before = stage(tree, log_dir / "before-staged", bytecode=bytecode)
+        order.append(("before", str(before), {**env, "PYTHONPATH": str(before.parent)}))
     runs: dict[str, list[float]] = {name: [] for name, _, _ in order}
     try:
-        modules = {"intake": modules_at_first_answer(SIGAP, env), "minimal": modules_at_first_answer(MINIMAL, env)}
+        modules = {"intake": modules_at_first_answer(SIGAP, env),
+                   "minimal": modules_at_first_answer(str(MINIMAL), env)}
         for name, source, source_env in order:  # page every code path into the OS cache
             first_answer(source, source_env, secret, log_dir, f"warm-up-{name}")
         for i in range(args.repeats):
@@ -161,19 +205,25 @@ def main() -> None:
     }
     print(json.dumps({
         "repeats": args.repeats,
+        "bytecode": "compiled when staged (infra/deploy.py)" if bytecode else "none: every module compiled",
         "intake_first_answer_median_s": round(sigap, 3),
         "minimal_first_answer_median_s": round(minimal, 3),
         "cold_start_ratio": round(sigap / minimal, 2),
+        # each repetition's intake over the minimal handler started beside it (the same
+        # seconds of a noisy machine), then the median: steadier than a ratio of medians
+        "cold_start_ratio_paired": paired(runs["sigap"], runs["minimal"]),
         "target_ratio": 1.3,
         # the minimal handler with pydantic-settings and a pydantic body model, nothing of Sigap
         "validated_first_answer_median_s": round(validated, 3),
         "validated_to_minimal_ratio": round(validated / minimal, 2),
         "intake_to_validated_ratio": round(sigap / validated, 2),
+        "validated_to_minimal_ratio_paired": paired(runs["validated"], runs["minimal"]),
         "intake_runs_s": [round(t, 3) for t in runs["sigap"]],
         "minimal_runs_s": [round(t, 3) for t in runs["minimal"]],
         "validated_runs_s": [round(t, 3) for t in runs["validated"]],
         **({"before": args.before, "before_first_answer_median_s": round(statistics.median(runs["before"]), 3),
             "before_to_minimal_ratio": round(statistics.median(runs["before"]) / minimal, 2),
+            "before_to_minimal_ratio_paired": paired(runs["before"], runs["minimal"]),
             "before_runs_s": [round(t, 3) for t in runs["before"]]} if args.before else {}),
         "modules_loaded_to_first_answer": modules,
         **{name: round(import_seconds(code, env, 5), 3) for name, code in imports.items()},
