@@ -19,9 +19,12 @@ Price per request on the hot path (intake, the unit API): about 0 reads and 0 wr
 amortised, against 1 read and 2 writes without coalescing (docs/benchmarks.md)."""
 from __future__ import annotations
 
+import queue
 import threading
+from collections.abc import Callable
 from dataclasses import dataclass
 
+from shared import logs
 from shared.adapters.firestore_limits import FirestoreLimits
 from shared.domain.limits import DEFAULT_LOCKOUT, Decision, LockoutPolicy, Window, count_hit, window_start
 from shared.ports.clock import Clock
@@ -35,12 +38,31 @@ class _Counter:
     known_total: int = 0   # the shared total the last write answered (every instance's hits)
     unwritten: int = 0     # this instance's hits since then
     written_at: float = float("-inf")
-    writing: bool = False
+    writing: int = 0       # hits being written now (in no total yet)
+
+
+Job = Callable[[], None]
+
+
+def write_behind() -> Callable[[Job], None]:
+    """Runs each job it is given, in order, on one daemon thread of its own."""
+    jobs: queue.SimpleQueue[Job] = queue.SimpleQueue()
+
+    def work() -> None:
+        while True:
+            jobs.get()()
+
+    threading.Thread(target=work, name="limits-write-behind", daemon=True).start()
+    return jobs.put
 
 
 class CoalescedLimits:
-    def __init__(self, shared: FirestoreLimits, clock: Clock, *, flush_seconds: float = 1.0):
+    def __init__(self, shared: FirestoreLimits, clock: Clock, *, flush_seconds: float = 1.0,
+                 write_behind: Callable[[Job], None] | None = None):
+        """``write_behind``: where a window's due write runs; None: in the hit itself, which
+        then decides on the total the write answers."""
         self._shared, self._clock, self._flush = shared, clock, flush_seconds
+        self._behind = write_behind
         self._lock = threading.Lock()
         self._counters: dict[str, _Counter] = {}
         self._locks: dict[str, tuple[Decision, float]] = {}
@@ -56,19 +78,33 @@ class CoalescedLimits:
             counter.unwritten += 1
             write = 0
             if not counter.writing and now - counter.written_at >= self._flush:
-                write, counter.unwritten, counter.writing, counter.written_at = counter.unwritten, 0, True, now
-            seen = counter.known_total + counter.unwritten + write
+                write = counter.writing = counter.unwritten
+                counter.unwritten, counter.written_at = 0, now
+            seen = counter.known_total + counter.unwritten + counter.writing
         if write:
-            total = self._shared.add_hits(key, write, window_started=started, window_seconds=window_seconds)
-            with self._lock:
-                counter.writing = False
-                if total is None:  # not written (the shared store failed open): count them again next time
-                    counter.unwritten += write
-                else:
-                    counter.known_total = max(counter.known_total, total)
-                seen = max(seen, counter.known_total + counter.unwritten)
+            def flush() -> None:
+                self._write(key, counter, write, window_seconds)
+            if self._behind is not None:
+                self._behind(flush)
+            else:
+                flush()
+                with self._lock:
+                    seen = max(seen, counter.known_total + counter.unwritten + counter.writing)
         _, decision = count_hit(Window(started, seen - 1), now, limit=limit, window_seconds=window_seconds)
         return decision
+
+    def _write(self, key: str, counter: _Counter, count: int, window_seconds: float) -> None:
+        total: int | None = None
+        try:
+            total = self._shared.add_hits(key, count, window_started=counter.window, window_seconds=window_seconds)
+        except Exception as exc:  # a write behind has no caller to fail: its hits are written later
+            logs.warning("limit window not written", error=type(exc).__name__)
+        with self._lock:
+            counter.writing = 0
+            if total is None:  # not written (the shared store failed open): count them again next time
+                counter.unwritten += count
+            else:
+                counter.known_total = max(counter.known_total, total)
 
     def locked(self, key: str) -> Decision:
         now = self._clock.now().timestamp()

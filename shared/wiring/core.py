@@ -64,7 +64,8 @@ class Core:
     @cached_property
     def limits(self) -> CoalescedLimits:
         """Abuse limits and auth-failure lockouts (issue 14), shared by every instance; hits
-        and lock checks coalesced per instance (shared/adapters/coalesced_limits.py)."""
-        from shared.adapters.coalesced_limits import CoalescedLimits
+        and lock checks coalesced per instance (shared/adapters/coalesced_limits.py), the
+        window writes behind the requests."""
+        from shared.adapters.coalesced_limits import CoalescedLimits, write_behind
         from shared.adapters.firestore_limits import FirestoreLimits
-        return CoalescedLimits(FirestoreLimits(self.firestore, self.clock), self.clock)
+        return CoalescedLimits(FirestoreLimits(self.firestore, self.clock), self.clock, write_behind=write_behind())

@@ -4,6 +4,7 @@ for a second. The shared store here is an in-memory stand-in of FirestoreLimits'
 counters; on the emulator: tests/integration/test_coalesced_limits.py."""
 from __future__ import annotations
 
+import functools
 from typing import Any
 
 from shared.adapters.coalesced_limits import CoalescedLimits
@@ -120,3 +121,87 @@ def test_clear_forgets_the_cached_lock():
     one.clear(key)
     assert one.locked(key).allowed
     assert DEFAULT_LOCKOUT.free_failures >= 1
+
+
+class HeldWrites:
+    """A write-behind that holds each window write until the test lets it run."""
+
+    def __init__(self) -> None:
+        self.jobs: list[Any] = []
+
+    def __call__(self, job: Any) -> None:
+        self.jobs.append(job)
+
+    def run(self) -> None:
+        jobs, self.jobs = self.jobs, []
+        for job in jobs:
+            job()
+
+
+def behind(count: int) -> tuple[FakeClock, SharedCounters, HeldWrites, list[CoalescedLimits]]:
+    clock = FakeClock()
+    shared, held = SharedCounters(clock), HeldWrites()
+    return clock, shared, held, [CoalescedLimits(shared, clock, write_behind=held)  # type: ignore[arg-type]
+                                 for _ in range(count)]
+
+
+def test_behind_no_hit_waits_for_its_write_and_hits_in_flight_still_count():
+    _, shared, held, (one,) = behind(1)
+    assert hits(one, 4) == [True] * 4
+    assert shared.writes == 0 and len(held.jobs) == 1  # the first hit's write is queued, not done
+    assert hits(one, 7) == [True] * 6 + [False]  # the hit in flight counts: the 11th is refused
+    held.run()
+    assert list(shared.totals.values()) == [1]  # the one hit written; the 10 others wait for the next write
+    assert hits(one, 1) == [False]
+
+
+def test_behind_the_limit_holds_across_instances_from_the_hit_after_the_write():
+    clock, shared, held, (a, b) = behind(2)
+    assert hits(a, 9) == [True] * 9
+    held.run()  # a's first hit written
+    clock.advance(seconds=1.5)
+    hits(a, 1)  # a's second write carries its 9 other hits: 10 in all
+    held.run()
+    assert hits(b, 1) == [True]  # b's first hit: decided on what b knew (nothing); its write is queued
+    held.run()  # b learns the shared total: 11
+    assert hits(b, 1) == [False]
+
+
+def test_behind_a_failed_write_loses_no_hit_and_the_next_write_carries_it():
+    clock, shared, held, (one,) = behind(1)
+    shared.down = True
+    hits(one, 3, limit=100)
+    held.run()
+    shared.down = False
+    clock.advance(seconds=2)
+    hits(one, 1, limit=100)
+    held.run()
+    assert sum(shared.totals.values()) == 4
+
+
+def test_behind_an_unexpected_failure_of_the_write_frees_the_counter():
+    clock, shared, held, (one,) = behind(1)
+
+    def broken(*args: Any, **kwargs: Any) -> int:
+        raise RuntimeError("boom")
+    shared.add_hits = broken  # type: ignore[method-assign]
+    hits(one, 2, limit=100)
+    held.run()
+    del shared.add_hits
+    clock.advance(seconds=2)
+    hits(one, 1, limit=100)
+    held.run()
+    assert sum(shared.totals.values()) == 3  # the 2 whose write failed, carried by the next one
+
+
+def test_the_write_behind_thread_runs_jobs_in_order():
+    import threading
+
+    from shared.adapters.coalesced_limits import write_behind
+    run: list[int] = []
+    done = threading.Event()
+    submit = write_behind()
+    for i in range(5):
+        submit(functools.partial(run.append, i))
+    submit(done.set)
+    assert done.wait(5) and run == [0, 1, 2, 3, 4]
