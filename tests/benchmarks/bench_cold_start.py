@@ -9,14 +9,16 @@ the floor of any intake built with the libraries issue 13 asks for), rotating wh
 first, and POSTs one signed complaint as soon as the port accepts: the time from spawning the
 process to the 201 is the cold start (interpreter, imports, gunicorn, first request with
 its client creation and its commit, publish and delete). Prints JSON with the medians,
-every run, the ratios (intake to minimal: target <= 1.3) and, for reference, import times
-alone.
+every run, the ratios (intake to minimal: target <= 1.3), the CPU seconds each handler's
+processes spent to their first answer (a steadier measure of the work than wall time on a
+noisy machine) and, for reference, import times alone.
 
 Each handler runs from a folder staged as production stages intake's
 (``infra.deploy.stage_source``): its modules' bytecode compiled beside them, since a Cloud
 Functions instance keeps nothing it writes and would otherwise compile every module on
-each cold start. ``--no-bytecode`` stages the same folders without it (a checkout run with
-PYTHONDONTWRITEBYTECODE, as on this machine). Either way the handlers' processes write no
+each cold start; intake is also served from a folder staged without it, in the same
+rotation, to show what that costs. ``--no-bytecode`` stages every folder without it (a
+checkout run with PYTHONDONTWRITEBYTECODE, as on this machine). Either way the handlers' processes write no
 bytecode, so every repetition starts as the first did.
 
     python -m tests.benchmarks.bench_cold_start [--repeats 7] [--before REF] [--no-bytecode]
@@ -41,6 +43,7 @@ import requests
 from infra import deploy
 from infra.local.stack import ROOT, Process, emulator_env, free_port, http_ok, wait_until
 from shared.domain.integrations.signature import signed_headers
+from tests.benchmarks.process_cpu import group_cpu_seconds
 
 PROJECT = "sigap-bench-cold"
 SIGAP = str(ROOT / "functions" / "main.py")
@@ -88,8 +91,9 @@ def start_emulators(log_dir: Path) -> tuple[list[Process], dict[str, str]]:
     return processes, env
 
 
-def first_answer(source: str, env: dict[str, str], secret: str, log_dir: Path, run: str) -> float:
-    """Seconds from spawning the function's process to its first answer (a 201)."""
+def first_answer(source: str, env: dict[str, str], secret: str, log_dir: Path, run: str) -> tuple[float, float]:
+    """Seconds from spawning the function's process to its first answer (a 201), and the CPU
+    seconds its processes (gunicorn's arbiter and worker) spent to get there."""
     port = free_port()
     body = json.dumps({"external_id": f"cold-{run}", "title": "Jalan berlubang di Jl. Soekarno Hatta",
                        "description": "Lubang besar di depan sekolah membahayakan pengendara motor.",
@@ -109,9 +113,10 @@ def first_answer(source: str, env: dict[str, str], secret: str, log_dir: Path, r
                     raise RuntimeError(f"{source} exited early:\n{process.tail()}") from None
                 time.sleep(0.005)
         elapsed = time.perf_counter() - started
+        cpu = group_cpu_seconds(process.popen.pid)
         if response.status_code != 201:
             raise RuntimeError(f"{source} answered {response.status_code}: {response.text}")
-        return elapsed
+        return elapsed, cpu
     finally:
         process.stop()
 
@@ -174,6 +179,9 @@ def main() -> None:
     minimal_main, validated_main = stage_minimal(log_dir / "minimal", bytecode=bytecode)
     order = [("sigap", str(intake), {**env, "PYTHONPATH": str(intake.parent)}), ("minimal", minimal_main, env),
              ("validated", validated_main, env)]
+    if bytecode:  # what the staged bytecode saves, in the same run
+        uncompiled = stage(ROOT, log_dir / "intake-uncompiled", bytecode=False)
+        order.append(("uncompiled", str(uncompiled), {**env, "PYTHONPATH": str(uncompiled.parent)}))
     tree = log_dir / "before"
     if args.before:  # the tree before a change, staged the same way
         subprocess.run(["git", "worktree", "add", "--detach", str(tree), args.before], cwd=ROOT, check=True,
@@ -181,6 +189,7 @@ def main() -> None:
         before = stage(tree, log_dir / "before-staged", bytecode=bytecode)
         order.append(("before", str(before), {**env, "PYTHONPATH": str(before.parent)}))
     runs: dict[str, list[float]] = {name: [] for name, _, _ in order}
+    cpu: dict[str, list[float]] = {name: [] for name, _, _ in order}
     try:
         modules = {"intake": modules_at_first_answer(SIGAP, env),
                    "minimal": modules_at_first_answer(str(MINIMAL), env)}
@@ -189,8 +198,10 @@ def main() -> None:
         for i in range(args.repeats):
             turn = i % len(order)
             for name, source, source_env in order[turn:] + order[:turn]:
-                runs[name].append(first_answer(source, source_env, secret, log_dir,
-                                               f"{name}-{i}-{secrets.token_hex(3)}"))
+                seconds, cpu_seconds = first_answer(source, source_env, secret, log_dir,
+                                                    f"{name}-{i}-{secrets.token_hex(3)}")
+                runs[name].append(seconds)
+                cpu[name].append(cpu_seconds)
     finally:
         for process in reversed(emulators):
             process.stop()
@@ -218,6 +229,11 @@ def main() -> None:
         "validated_to_minimal_ratio": round(validated / minimal, 2),
         "intake_to_validated_ratio": round(sigap / validated, 2),
         "validated_to_minimal_ratio_paired": paired(runs["validated"], runs["minimal"]),
+        # CPU seconds of the function's own processes to the first answer (10 ms ticks): the
+        # work done, which the machine's other load moves far less than wall time
+        "cpu_to_first_answer_median_s": {name: round(statistics.median(v), 3) for name, v in cpu.items()},
+        "cpu_ratio_to_minimal_paired": {name: paired(v, cpu["minimal"]) for name, v in cpu.items()
+                                        if name != "minimal"},
         "intake_runs_s": [round(t, 3) for t in runs["sigap"]],
         "minimal_runs_s": [round(t, 3) for t in runs["minimal"]],
         "validated_runs_s": [round(t, 3) for t in runs["validated"]],
@@ -225,6 +241,9 @@ def main() -> None:
             "before_to_minimal_ratio": round(statistics.median(runs["before"]) / minimal, 2),
             "before_to_minimal_ratio_paired": paired(runs["before"], runs["minimal"]),
             "before_runs_s": [round(t, 3) for t in runs["before"]]} if args.before else {}),
+        **({"uncompiled_first_answer_median_s": round(statistics.median(runs["uncompiled"]), 3),
+            "intake_to_uncompiled_ratio_paired": paired(runs["sigap"], runs["uncompiled"]),
+            "uncompiled_runs_s": [round(t, 3) for t in runs["uncompiled"]]} if bytecode else {}),
         "modules_loaded_to_first_answer": modules,
         **{name: round(import_seconds(code, env, 5), 3) for name, code in imports.items()},
     }, indent=2))

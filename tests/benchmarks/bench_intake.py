@@ -59,22 +59,9 @@ import urllib3
 from infra.local.stack import ROOT, LocalStack, Process, free_port, port_open, wait_until
 from shared.domain.integrations.signature import signed_headers
 from tests.benchmarks.bench_cold_start import import_seconds
+from tests.benchmarks.process_cpu import group_cpu_seconds
 
 PROJECT = "sigap-bench"
-
-
-def group_cpu_seconds(leader: int) -> float:
-    """CPU seconds (user + system) used so far by every live process of ``leader``'s process
-    group (a Process is its own group: gcloud's wrapper, its shell and the emulator's java)."""
-    tick, total = os.sysconf("SC_CLK_TCK"), 0
-    for stat in Path("/proc").glob("[0-9]*/stat"):
-        try:
-            fields = stat.read_text().rsplit(")", 1)[1].split()
-        except OSError:
-            continue
-        if int(fields[2]) == leader:  # fields after the name: state, ppid, pgrp, ..., utime (12), stime (13)
-            total += int(fields[11]) + int(fields[12])
-    return total / tick
 
 
 class CpuMeter:
