@@ -230,8 +230,9 @@ def main() -> None:
             served["before"] = before
         meters = {mode: CpuMeter({**emulators, "served": served[mode].popen.pid}) for mode in urls}
         raw_meter = CpuMeter(emulators)
-        for _ in range(args.rounds):
-            for mode, url in urls.items():
+        for turn in range(args.rounds):  # each round starts one mode later: no mode always follows another
+            order = list(urls.items())
+            for mode, url in order[turn % len(order):] + order[:turn % len(order)]:
                 raw.append(raw_meter.measure(args.requests, lambda: transactional_writes(args.requests, args.threads)))
                 intake[mode].append(meters[mode].measure(args.requests, functools.partial(
                     intake_requests, url, secret, args.requests, args.threads, args.client)))
