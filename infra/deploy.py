@@ -20,15 +20,17 @@ BUILD = ROOT / "build" / "functions"
 RUNTIME = (3, 11)  # infra/terraform/functions.tf: runtime = "python311"
 
 
-def stage_source(into: Path = BUILD) -> Path:
-    """One source folder as Cloud Functions expects it: main.py at the top, shared/ beside it,
-    with its bytecode compiled (``compile_bytecode``)."""
+def stage_source(into: Path = BUILD, *, root: Path = ROOT, bytecode: bool = True) -> Path:
+    """One source folder as Cloud Functions expects it, from the checkout ``root``: main.py at
+    the top, shared/ beside it, with its bytecode compiled (``compile_bytecode``) unless not
+    ``bytecode`` (the benchmarks compare both)."""
     if into.exists():
         shutil.rmtree(into)
-    shutil.copytree(ROOT / "shared", into / "shared", ignore=shutil.ignore_patterns("__pycache__"))
-    shutil.copy(ROOT / "functions" / "main.py", into / "main.py")
-    shutil.copy(ROOT / "requirements.txt", into / "requirements.txt")
-    compile_bytecode(into)
+    shutil.copytree(root / "shared", into / "shared", ignore=shutil.ignore_patterns("__pycache__"))
+    shutil.copy(root / "functions" / "main.py", into / "main.py")
+    shutil.copy(root / "requirements.txt", into / "requirements.txt")
+    if bytecode:
+        compile_bytecode(into)
     return into
 
 

@@ -18,8 +18,8 @@ Each handler runs from a folder staged as production stages intake's
 Functions instance keeps nothing it writes and would otherwise compile every module on
 each cold start; intake is also served from a folder staged without it, in the same
 rotation, to show what that costs. ``--no-bytecode`` stages every folder without it (a
-checkout run with PYTHONDONTWRITEBYTECODE, as on this machine). Either way the handlers' processes write no
-bytecode, so every repetition starts as the first did.
+checkout run with PYTHONDONTWRITEBYTECODE, as on this machine). Either way the handlers'
+processes write no bytecode, so every repetition starts as the first did.
 
     python -m tests.benchmarks.bench_cold_start [--repeats 7] [--before REF] [--no-bytecode]
 """
@@ -53,13 +53,9 @@ VALIDATED = ROOT / "tests" / "benchmarks" / "minimal_validated_intake.py"
 
 
 def stage(tree: Path, into: Path, *, bytecode: bool) -> Path:
-    """``tree``'s functions staged as infra/deploy.py stages them for production (main.py
-    with shared/ beside it, bytecode compiled unless not ``bytecode``): the main.py to serve."""
-    shutil.copytree(tree / "shared", into / "shared", ignore=shutil.ignore_patterns("__pycache__"))
-    shutil.copy(tree / "functions" / "main.py", into / "main.py")
-    if bytecode:
-        deploy.compile_bytecode(into)
-    return into / "main.py"
+    """``tree``'s functions staged as production stages them (``infra.deploy.stage_source``):
+    the main.py to serve."""
+    return deploy.stage_source(into, root=tree, bytecode=bytecode) / "main.py"
 
 
 def stage_minimal(into: Path, *, bytecode: bool) -> tuple[str, str]:
